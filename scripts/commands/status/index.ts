@@ -1,6 +1,19 @@
-// Placeholder until this command lands; says so instead of pretending.
-import { LabError } from '../../core/errors.js';
+// `lab status`: parse the common options, then hand over to the target.
+import { parse, configFrom } from '../../core/cli.js';
+import { loadTarget } from '../../targets/index.js';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new LabError('`lab status` is not built yet', 'this command has not landed in this checkout', 'see the README for what works today', 3);
+const HELP = `usage: npm run lab:status -- [--target kind|local] [--regions a,b] [--dry-run] [--json]`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse('status', argv, {});
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const cfg = await configFrom(values, { quiet: Boolean(values.json) });
+  const target = await loadTarget(cfg.target);
+  return target.status(cfg, {
+    dryRun: Boolean(values['dry-run']),
+    json: Boolean(values.json),
+  });
 }

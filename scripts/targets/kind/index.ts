@@ -1,0 +1,8 @@
+// Placeholder until the kind target lands; it says so rather than pretending.
+import { LabError } from '../../core/errors.js';
+import type { Target } from '../types.js';
+
+const notYet = async (): Promise<number> => {
+  throw new LabError('the kind target is not built yet', 'it has not landed in this checkout', 'see the README for what works today', 3);
+};
+export const kindTarget: Target = { up: notYet, down: notYet, status: notYet, reset: notYet };
