@@ -7,24 +7,15 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import type { LabConfig, RealmName, Region } from '../core/config.js';
-import { REALMS } from '../core/config.js';
-import { MANIFESTS_DIR, REALMS_DIR } from '../core/paths.js';
+import type { LabConfig, Region } from '../core/config.js';
+import { MANIFESTS_DIR } from '../core/paths.js';
+import { patchManifests } from './render.js';
+import type { KubeDoc, SourcedDoc } from './types.js';
 
-/** A parsed Kubernetes/Istio object. */
-export interface KubeDoc {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [key: string]: unknown;
-}
-
-export interface SourcedDoc {
-  doc: KubeDoc;
-  /** File it came from, relative to the repo, and its index in that file (for lint findings). */
-  file: string;
-  index: number;
-}
+export type { KubeDoc, SourcedDoc, RealmDoc } from './types.js';
+export { renderRealms, renderRealm, realmImportFiles, storefrontRedirectUris, CANONICAL_CONFIG } from './realms.js';
+export { catalogConfigMap, catalogFiles, CATALOG_DIR, CATALOG_SERVER, CATALOG_STATIC_DIR } from './catalog.js';
+export * from './names.js';
 
 export interface RenderOptions {
   /** kind, regions other than us-east: where istiod reaches Keycloak across the docker network. */
@@ -55,21 +46,16 @@ export function manifestFiles(dir = MANIFESTS_DIR): string[] {
     .map((n) => join(dir, n));
 }
 
-/** The manifests for one region of one target, patched from the config. */
+/**
+ * The manifests for one region of one target, patched from the config:
+ * issuer and jwksUri of the pinned realm, the catalog's file layout, plus the
+ * generated catalog ConfigMap (when the folder has the catalog Deployment).
+ */
 export function renderManifests(cfg: LabConfig, region: Region, opts: RenderOptions = {}): KubeDoc[] {
-  return readManifestFiles(manifestFiles(opts.manifestsDir)).map((s) => s.doc);
-}
-
-export type RealmDoc = Record<string, unknown> & { realm: string };
-
-/** Realm import JSON for a config. ${LAB_*} placeholders stay: Keycloak resolves them from env. */
-export function renderRealms(cfg: LabConfig, realmsDir = REALMS_DIR): Record<RealmName, RealmDoc> {
-  const out = {} as Record<RealmName, RealmDoc>;
-  for (const realm of REALMS) {
-    const file = join(realmsDir, `${realm}.json`);
-    if (existsSync(file)) out[realm] = JSON.parse(readFileSync(file, 'utf8')) as RealmDoc;
-  }
-  return out;
+  const dir = opts.manifestsDir ?? MANIFESTS_DIR;
+  const docs = readManifestFiles(manifestFiles(dir)).map((s) => s.doc);
+  const catalogDir = existsSync(join(dir, 'catalog', 'server.mjs')) ? join(dir, 'catalog') : undefined;
+  return patchManifests(docs, cfg, region, { keycloakNodeAddress: opts.keycloakNodeAddress, catalogDir });
 }
 
 export function toYaml(docs: KubeDoc[]): string {
