@@ -12,6 +12,12 @@ export interface EngineRequest {
   /** Used for WWW-Authenticate realm="<original uri>"; defaults to the path. */
   host?: string;
   scheme?: 'http' | 'https';
+  /** Client address as the proxy sees it (ipBlocks, source.ip). */
+  sourceIp?: string;
+  /** Destination port as the proxy sees it (the gateway pod port: 8443 https, 8080 http). */
+  port?: number;
+  /** TLS server name (connection.sni). */
+  sni?: string;
 }
 
 /** The workload whose policies apply (by namespace and labels). */
@@ -36,6 +42,8 @@ export interface AllowDecision {
   decision: 'allow';
   /** Headers as the backend receives them, names lower-case. */
   upstreamHeaders: Record<string, string>;
+  /** :path as forwarded (normalized; an access_token parameter removed unless forwardOriginalToken). */
+  upstreamPath?: string;
 }
 
 export interface DenyDecision {
@@ -64,4 +72,8 @@ export interface Explained {
   claims?: Record<string, unknown>;
   /** Which AuthorizationPolicy (namespace/name, rule index) decided, if any. */
   matchedPolicy?: { namespace: string; name: string; action: string; ruleIndex: number };
+  /** jwt_authn's final status name (e.g. JwtExpired), when jwt_authn ran. */
+  jwtStatus?: string;
+  /** Which filter answered: custom, jwt_authn, rbac, or none (allowed). */
+  decidedBy?: 'custom' | 'jwt_authn' | 'rbac' | 'none';
 }
