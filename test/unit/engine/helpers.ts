@@ -1,7 +1,7 @@
 // Keys, tokens and policy documents for the engine tests. Tokens are signed
 // with jose; hand-made (malformed) ones are assembled from raw segments.
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
-import { createHmac, createSign } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { createHmac, createPublicKey, createSign, KeyObject } from 'node:crypto';
 import type { Jwks, JwksLookup } from '../../../scripts/engine/types.js';
 
 export const ISSUER = 'http://localhost:8090/realms/bookstore-platform';
@@ -12,17 +12,18 @@ export const NOW = 1_700_000_000;
 
 export interface Signer {
   kid: string;
-  privateKey: KeyLike;
+  privateKey: CryptoKey;
+  privateKeyObject: KeyObject;
   publicJwk: JWK;
+  /** SPKI PEM of the public key (what an attacker would use as an HMAC secret). */
   pem: string;
 }
 
 export async function rsaSigner(kid: string): Promise<Signer> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
-  const { createPublicKey } = await import('node:crypto');
   const pem = createPublicKey({ key: publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
-  return { kid, privateKey, publicJwk, pem };
+  return { kid, privateKey, privateKeyObject: KeyObject.from(privateKey), publicJwk, pem };
 }
 
 /** Keycloak-like JWKS: the signing key plus an RSA-OAEP encryption key. */
@@ -64,7 +65,7 @@ export function rawToken(header: unknown, payload: unknown, signer?: Signer, sig
   const p = b64(payload);
   if (sig !== undefined) return `${h}.${p}.${sig}`;
   if (!signer) return `${h}.${p}.${b64('not-a-signature')}`;
-  const s = createSign('RSA-SHA256').update(`${h}.${p}`).sign(signer.pem.includes('PRIVATE') ? signer.pem : (signer.privateKey as never));
+  const s = createSign('RSA-SHA256').update(`${h}.${p}`).sign(signer.privateKeyObject);
   return `${h}.${p}.${s.toString('base64url')}`;
 }
 
