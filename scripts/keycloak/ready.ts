@@ -32,7 +32,7 @@ export async function probeRealm(cfg: LabConfig, realm: RealmName, timeoutMs = 3
   }
 }
 
-function logTail(logFile: string | undefined, lines = 15): string {
+export function logTail(logFile: string | undefined, lines = 15): string {
   if (!logFile || !existsSync(logFile)) return '';
   const all = readFileSync(logFile, 'utf8').trimEnd().split('\n');
   return all.slice(-lines).join('\n');

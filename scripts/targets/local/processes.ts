@@ -122,13 +122,23 @@ export function startRecorded(
 
 // ── stopping ─────────────────────────────────────────────────────────────────
 
+/**
+ * Does the group still have a running member? Zombies do not count: children
+ * orphaned by a killed leader are reaped by init, which may take a second.
+ */
 function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  if (!LINUX) return true;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const pid = Number(d);
+    if (pgidOf(pid) === pgid && statField(pid, 0) !== 'Z') return true;
+  }
+  return false;
 }
 
 function signalGroup(pgid: number, sig: NodeJS.Signals): void {
@@ -188,8 +198,9 @@ export async function stopRecorded(rec: ProcRecord, graceMs = 10_000): Promise<S
   // Leader dead: a crash can leave its children running in the group.
   const orphans = await orphansOf(rec);
   if (orphans.length === 0) return 'not-running';
+  const running = (pid: number) => pidAlive(pid) && statField(pid, 0) !== 'Z';
   for (const pid of orphans) signalSafe(pid, 'SIGTERM');
-  if (!(await waitGone(() => orphans.some(pidAlive), graceMs))) for (const pid of orphans) signalSafe(pid, 'SIGKILL');
+  if (!(await waitGone(() => orphans.some(running), graceMs))) for (const pid of orphans) signalSafe(pid, 'SIGKILL');
   return 'stopped';
 }
 

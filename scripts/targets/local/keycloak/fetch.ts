@@ -36,6 +36,8 @@ export interface FetchOptions {
   useMaven?: boolean;
   onProgress?: ProgressFn;
   log?: (msg: string) => void;
+  /** Where to download from and what SHA-1 to demand (tests serve a small fake tarball). */
+  source?: { url: string; sha1Url: string; pinnedSha1: string };
 }
 
 export interface KeycloakDist {
@@ -86,7 +88,7 @@ async function publishedSha1(log: (m: string) => void): Promise<string> {
   );
 }
 
-async function viaMaven(dir: string, log: (m: string) => void): Promise<string> {
+async function viaMaven(dir: string, dest: string, log: (m: string) => void): Promise<string> {
   const tmp = join(dir, `.mvn-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -96,7 +98,6 @@ async function viaMaven(dir: string, log: (m: string) => void): Promise<string> 
     const file = join(tmp, DIST_FILE);
     if (!existsSync(file)) throw new Error(`mvn did not produce ${DIST_FILE}`);
     checkSha1(await sha1OfFile(file), await publishedSha1(log), PINNED_SHA1, `${DIST_FILE} (from mvn)`);
-    const dest = tarballPath();
     renameSync(file, dest);
     return dest;
   } finally {
@@ -116,22 +117,23 @@ function sweep(dir: string): void {
 async function ensureTarball(opts: FetchOptions, log: (m: string) => void): Promise<{ path: string; source: KeycloakDist['source'] }> {
   const env = opts.env ?? process.env;
   const dest = tarballPath(env);
+  const src = opts.source ?? { url: DIST_URL, sha1Url: DIST_SHA1_URL, pinnedSha1: PINNED_SHA1 };
   if (existsSync(dest) && !opts.force) {
-    if ((await sha1OfFile(dest)) === PINNED_SHA1) return { path: dest, source: 'tarball' };
+    if ((await sha1OfFile(dest)) === src.pinnedSha1) return { path: dest, source: 'tarball' };
     log(`${dest} does not match the pinned SHA-1; fetching it again`);
     rmSync(dest, { force: true });
   }
-  const useMaven = opts.useMaven ?? true;
+  const useMaven = (opts.useMaven ?? true) && !opts.source;
   if (useMaven && (await mvnAvailable())) {
     try {
-      return { path: await viaMaven(keycloakCacheDir(env), log), source: 'maven' };
+      return { path: await viaMaven(keycloakCacheDir(env), dest, log), source: 'maven' };
     } catch (e) {
       if (e instanceof LabError) throw e;
       log(`mvn could not fetch it (${(e as Error).message.split('\n')[0]}); downloading directly`);
     }
   }
-  log(`downloading ${DIST_URL}`);
-  await downloadVerified({ url: DIST_URL, sha1Url: DIST_SHA1_URL, pinnedSha1: PINNED_SHA1, dest, onProgress: opts.onProgress });
+  log(`downloading ${src.url}`);
+  await downloadVerified({ ...src, dest, onProgress: opts.onProgress });
   return { path: dest, source: 'download' };
 }
 
@@ -176,7 +178,7 @@ export async function ensureKeycloak(opts: FetchOptions = {}): Promise<KeycloakD
         await preAugment(staged);
         const marker: ReadyMarker = {
           version: KEYCLOAK_VERSION,
-          sha1: PINNED_SHA1,
+          sha1: opts.source?.pinnedSha1 ?? PINNED_SHA1,
           buildArgs: [...BUILD_ARGS],
           preparedAt: new Date().toISOString(),
         };
