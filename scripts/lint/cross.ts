@@ -193,10 +193,13 @@ function claimChecks(docs: SourcedDoc[], realms: SourcedRealm[], out: Finding[])
 /** A user-attribute mapper only yields a claim if a group (or a declared user attribute) carries the value. */
 function tenantSourceChecks(realms: SourcedRealm[], claim: string, s: SourcedDoc, field: string, out: Finding[]): void {
   for (const r of realms) {
-    for (const m of issuedClaims(r).get(claim) ?? []) {
-      if (m.protocolMapper !== 'oidc-usermodel-attribute-mapper') continue;
-      const attr = m.config?.['user.attribute'];
-      if (!attr) continue;
+    // One finding per attribute, however many clients carry the same mapper.
+    const attrs = new Set(
+      (issuedClaims(r).get(claim) ?? [])
+        .filter((m) => m.protocolMapper === 'oidc-usermodel-attribute-mapper' && m.config?.['user.attribute'])
+        .map((m) => m.config!['user.attribute']!),
+    );
+    for (const attr of attrs) {
       const groups = arr<{ attributes?: Obj; subGroups?: unknown[] }>(r.doc.groups);
       const flat = (gs: typeof groups): typeof groups => gs.flatMap((g) => [g, ...flat(arr(g.subGroups))]);
       const inGroup = flat(groups).some((g) => attr in obj(g.attributes));

@@ -14,7 +14,7 @@ export type { Finding, LintReport, LintInput } from './types.js';
 export { loadInput } from './load.js';
 
 export async function lintInput(input: LintInput): Promise<LintReport> {
-  const findings: Finding[] = [
+  const all: Finding[] = [
     ...input.readFindings,
     ...(await schemaFindings(input.docs)),
     ...admissionFindings(input.docs),
@@ -23,6 +23,12 @@ export async function lintInput(input: LintInput): Promise<LintReport> {
     ...crossFindings(input.docs, input.realms),
     ...engineFindings(input.docs),
   ];
+  // The same fact reached from two policies (or two conditions) is said once.
+  const seen = new Set<string>();
+  const findings = all.filter((f) => {
+    const key = [f.rule, f.file, f.object, f.field, f.message].join('\u0000');
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
   return {
     findings,
     errors: findings.filter((f) => f.severity === 'error').length,
