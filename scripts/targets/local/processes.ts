@@ -211,3 +211,25 @@ function signalSafe(pid: number, sig: NodeJS.Signals): void {
     // gone
   }
 }
+
+/**
+ * Last resort for an exiting parent (no time for async work): SIGKILL every
+ * recorded group still proven ours by /proc. Linux only; elsewhere `lab:down`
+ * does the job on the next run.
+ */
+export function killRecordedSync(pidsDir: string): number[] {
+  if (!LINUX) return [];
+  const killed: number[] = [];
+  for (const rec of readRecords(pidsDir)) {
+    const cmd = readProc(rec.pid, 'cmdline')?.split('\0').join(' ');
+    if (!cmd || !rec.markers.every((m) => cmd.includes(m))) continue;
+    if (rec.startTicks && startTicksOf(rec.pid) !== rec.startTicks) continue;
+    try {
+      process.kill(-rec.pid, 'SIGKILL');
+      killed.push(rec.pid);
+    } catch {
+      // gone
+    }
+  }
+  return killed;
+}
