@@ -8,6 +8,7 @@ import { directGrantRefused } from './direct-grant-refused.js';
 import { expiredToken } from './expired-token.js';
 import { forgedPayloadHeader } from './forged-payload-header.js';
 import { foreignKey } from './foreign-key.js';
+import { keyRotation } from './key-rotation.js';
 import { missingTenantClaim } from './missing-tenant-claim.js';
 import { noToken } from './no-token.js';
 import { otherPath } from './other-path.js';
@@ -34,6 +35,7 @@ export const LABS: LabDefinition[] = [
   forgedPayloadHeader,
   directGrantRefused,
   pkceLoginLab,
+  keyRotation,
   crossRegion,
   workloadIdentity,
 ];

@@ -61,7 +61,8 @@ export async function tokenRequest(keycloakUrl: string, realm: RealmName | strin
   return { status: res.statusCode, json };
 }
 
-function toTokenSet(r: TokenResponse, started: number): TokenSet {
+/** A successful token response as a TokenSet; anything else throws OAuthError. */
+export function toTokenSet(r: TokenResponse, started: number): TokenSet {
   if (r.status !== 200 || typeof r.json.access_token !== 'string') {
     throw new OAuthError(r.status, String(r.json.error ?? 'unknown_error'), String(r.json.error_description ?? ''));
   }

@@ -9,5 +9,10 @@ export function defaultJwksControl(cfg: LabConfig, _env: NodeJS.ProcessEnv = pro
   return {
     intervalSeconds: () => JWKS_REFRESH_SECONDS,
     refreshNow: async () => false,
+    fetchCount: async () => undefined,
+    describe: () =>
+      cfg.target === 'kind'
+        ? `istiod re-fetches jwksUri every PILOT_JWT_PUB_KEY_REFRESH_INTERVAL (${JWKS_REFRESH_SECONDS}s in this lab) and pushes the keys to the gateway; it cannot be forced`
+        : `the gateway re-fetches every ${JWKS_REFRESH_SECONDS}s`,
   };
 }

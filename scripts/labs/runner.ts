@@ -8,7 +8,7 @@ import { isLabError } from '../core/errors.js';
 import { privateDir, REPO_ROOT, stateDir } from '../core/paths.js';
 import { readSecrets } from '../core/secrets.js';
 import { curl, displayCommand, shellQuote } from '../tools/curl.js';
-import { decodeJwt, passwordGrantResponse } from '../keycloak/tokens.js';
+import { decodeJwt } from '../keycloak/tokens.js';
 import { clip, compareGateway } from './compare.js';
 import { keycloakAccess } from './keycloak-access.js';
 import { TokenSource } from './token-source.js';
@@ -120,7 +120,7 @@ function makeContext(sh: Shared, lab: LabDefinition, region: Region, notes: stri
     const { realm, client, user } = step.grant;
     const secret = sh.kc.clientSecret(realm, client);
     const password = sh.kc.password(realm, user);
-    const got = await passwordGrantResponse({ keycloakUrl: sh.kc.url, realm, clientId: client, clientSecret: secret, username: user, password });
+    const got = await sh.tokens.grantResponse(step.grant);
     const command = [
       'curl -s -X POST',
       '-d grant_type=password',

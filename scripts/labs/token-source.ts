@@ -1,11 +1,12 @@
 // Turns a lab's TokenSpec into a token string. Real tokens come from Keycloak
 // once per run (shared across labs and regions); lab-made tokens start from a
 // real demo token's claims and change one thing.
+import type { KeyObject } from 'node:crypto';
 import { PRIMARY_REALM } from '../core/config.js';
 import { LabError } from '../core/errors.js';
 import { signingKey, type LabSecrets } from '../core/secrets.js';
 import { CLIENTS, SIGNING_KEY_PLACEHOLDER, USERS } from '../manifests/index.js';
-import { decodeJwt, fetchJwks, passwordGrant, TokenCache, type TokenSet } from '../keycloak/tokens.js';
+import { decodeJwt, fetchJwks, passwordGrantResponse, TokenCache, toTokenSet, type TokenResponse, type TokenSet } from '../keycloak/tokens.js';
 import { algNone, attackerPrivateKey, ATTACKER_KID, kidFor, signRs256, tamper, withLifetime } from './forge.js';
 import { loadSecrets } from './keycloak-access.js';
 import type { KeycloakAccess, Principal, TokenSpec } from './types.js';
@@ -19,23 +20,30 @@ export class TokenSource {
   private secrets?: LabSecrets;
 
   constructor(
-    private readonly kc: KeycloakAccess,
+    protected readonly kc: KeycloakAccess,
     secrets?: LabSecrets,
   ) {
     this.secrets = secrets;
   }
 
+  /** The token endpoint's answer to a password grant, as it came (labs assert refusals too). */
+  grantResponse(p: Principal): Promise<TokenResponse> {
+    return passwordGrantResponse({
+      keycloakUrl: this.kc.url,
+      realm: p.realm,
+      clientId: p.client,
+      clientSecret: this.kc.clientSecret(p.realm, p.client),
+      username: p.user,
+      password: this.kc.password(p.realm, p.user),
+    });
+  }
+
   /** A real token through the password grant; cached for the run unless `fresh`. */
   async password(p: Principal, fresh = false): Promise<TokenSet> {
-    const fetch = () =>
-      passwordGrant({
-        keycloakUrl: this.kc.url,
-        realm: p.realm,
-        clientId: p.client,
-        clientSecret: this.kc.clientSecret(p.realm, p.client),
-        username: p.user,
-        password: this.kc.password(p.realm, p.user),
-      });
+    const fetch = async () => {
+      const started = Date.now();
+      return toTokenSet(await this.grantResponse(p), started);
+    };
     if (fresh) return fetch();
     return this.cache.get(`${p.realm}/${p.client}/${p.user}`, fetch);
   }
@@ -45,7 +53,7 @@ export class TokenSource {
   }
 
   /** The realm's imported signing key and the kid Keycloak publishes it under. */
-  async realmKey() {
+  async realmKey(): Promise<{ key: KeyObject; kid: string }> {
     this.secrets ??= loadSecrets();
     const key = signingKey(this.secrets, SIGNING_KEY_PLACEHOLDER);
     this.kid ??= fetchJwks(this.kc.url, PRIMARY_REALM).then((jwks) => {

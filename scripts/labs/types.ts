@@ -171,6 +171,10 @@ export interface JwksControl {
   intervalSeconds(region: Region): number;
   /** Ask the region's gateway to re-fetch now; false when the target cannot (kind: wait instead). */
   refreshNow(region: Region): Promise<boolean>;
+  /** How many times the region's gateway has fetched JWKS so far, when the target can tell. */
+  fetchCount(region: Region): Promise<number | undefined>;
+  /** How the refresh is forced, for the report (e.g. the signal or URL). */
+  describe(): string;
 }
 
 /** The lab's whole-run context, for labs that must act once across every region (key rotation). */
