@@ -95,9 +95,9 @@ async function modelFor(doc: SourcedDoc['doc']): Promise<Model | undefined> {
   }
 }
 
-export async function schemaFindings(docs: SourcedDoc[]): Promise<Finding[]> {
+/** `crds`: the 1.23.2 CRD schemas, or null to check with @kubernetes-models/istio only (reference absent). */
+export async function schemaFindings(docs: SourcedDoc[], crds: Map<string, JsonSchema> | null = crdSchemas()): Promise<Finding[]> {
   const out: Finding[] = [];
-  const crds = crdSchemas();
   for (const s of docs) {
     const d = s.doc as SourcedDoc['doc'] | null;
     const base = { file: s.file, object: objectName(s.doc) };

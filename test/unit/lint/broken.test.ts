@@ -265,3 +265,18 @@ describe('other broken variants', () => {
     expect(only(report, 'parse').map((f) => f.file.split('/').pop()).sort()).toEqual(['99-broken.yaml', 'tenant-globex.json']);
   });
 });
+
+describe('without ../shared/reference', () => {
+  it('still type-checks Istio kinds with @kubernetes-models/istio', async () => {
+    const { schemaFindings } = await import('../../../scripts/lint/schema.js');
+    const { loadInput } = await import('../../../scripts/lint/load.js');
+    const copy = brokenCopy();
+    copy.editDoc(RA, 'RequestAuthentication', 'storefront-keycloak', (d) => {
+      d.setIn(['spec', 'jwtRules', 0, 'forwardOriginalToken'], 'yes');
+    });
+    const docs = loadInput({ manifests: [copy.manifests], realms: [copy.realms] }).docs;
+    const found = await schemaFindings(docs, null);
+    expect(found).toMatchObject([{ rule: 'schema', object: 'RequestAuthentication istio-system/storefront-keycloak', field: 'spec.jwtRules[0].forwardOriginalToken' }]);
+    expect(await schemaFindings(loadInput().docs, null)).toEqual([]);
+  });
+});
