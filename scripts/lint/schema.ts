@@ -73,18 +73,19 @@ function ajvFinding(s: SourcedDoc, e: ErrorObject): Finding {
   };
 }
 
-/** kubernetes-models / @kubernetes-models/istio module for an apiVersion, or undefined. */
-function modelModule(apiVersion: string): string | undefined {
-  if (apiVersion === 'v1') return 'kubernetes-models/v1';
+/** The kubernetes-models / @kubernetes-models/istio module of one kind (one small module, not the group index). */
+function modelModule(apiVersion: string, kind: string): string | undefined {
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(kind)) return undefined;
+  if (apiVersion === 'v1') return `kubernetes-models/v1/${kind}`;
   const m = /^([a-z0-9.-]+)\/(v[0-9a-z]+)$/.exec(apiVersion);
   if (!m) return undefined;
-  if (m[1]!.endsWith('.istio.io')) return `@kubernetes-models/istio/${m[1]}/${m[2]}`;
-  return `kubernetes-models/${m[1]}/${m[2]}`;
+  if (m[1]!.endsWith('.istio.io')) return `@kubernetes-models/istio/${m[1]}/${m[2]}/${kind}`;
+  return `kubernetes-models/${m[1]}/${m[2]}/${kind}`;
 }
 
 type Model = { validate(): void };
 async function modelFor(doc: SourcedDoc['doc']): Promise<Model | undefined> {
-  const spec = modelModule(doc.apiVersion);
+  const spec = modelModule(doc.apiVersion, doc.kind);
   if (!spec) return undefined;
   try {
     const mod = (await import(spec)) as Record<string, new (data: unknown) => Model>;
@@ -95,7 +96,6 @@ async function modelFor(doc: SourcedDoc['doc']): Promise<Model | undefined> {
   }
 }
 
-/** `crds`: the 1.23.2 CRD schemas, or null to check with @kubernetes-models/istio only (reference absent). */
 export async function schemaFindings(docs: SourcedDoc[], crds: Map<string, JsonSchema> | null = crdSchemas()): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const s of docs) {
