@@ -248,6 +248,10 @@ function tlsSteps(region: Region): Step[] {
       if (!y) throw new Error('the TLS Secret was not rendered');
       return y;
     },
+    check: async (run) => {
+      const y = run.facts.tlsSecretYaml[region];
+      return y && (await unchanged(context, '-', y)) ? 'applied and unchanged' : undefined;
+    },
   };
   return [render, apply];
 }
