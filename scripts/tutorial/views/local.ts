@@ -1,0 +1,48 @@
+// The local target's gateways, seen through their control channel: the
+// policies and keys each one holds now, not what the files on disk say.
+import type { LabConfig, Region } from '../../core/config.js';
+import { renderManifests, type KubeDoc } from '../../manifests/index.js';
+import { GatewayControl } from '../../reset/gateway-control.js';
+import { securityDocs } from '../break/patches.js';
+import type { GatewayView } from '../services.js';
+
+export function localGatewayView(cfg: LabConfig, env: NodeJS.ProcessEnv = process.env): GatewayView {
+  const controls = new Map<Region, GatewayControl>();
+  const control = (region: Region) => {
+    let c = controls.get(region);
+    if (!c) {
+      c = new GatewayControl(region, undefined);
+      controls.set(region, c);
+    }
+    return c;
+  };
+  void env;
+  return {
+    async policies(region) {
+      const p = await control(region).policies();
+      return { value: p.docs, source: `the running ${region} gateway (${p.source}, loaded ${p.loadedAt})` };
+    },
+    async heldJwks(region, jwksUri) {
+      const j = await control(region).jwks();
+      const e = j.entries.find((x) => x.key === jwksUri);
+      return {
+        value: e ? { jwks: e.jwks, fetchedAt: e.fetchedAt, error: e.error } : { error: `the gateway holds nothing for ${jwksUri}` },
+        source: `the running ${region} gateway's JWKS cache (refreshed every ${j.refreshSeconds} s)`,
+      };
+    },
+    async jwksRefreshSeconds(region) {
+      return (await control(region).jwks()).refreshSeconds;
+    },
+    async refreshJwksNow(region) {
+      await control(region).refreshJwks();
+      return true;
+    },
+    async applyPolicies(region, docs) {
+      const r = await control(region).setPolicies(securityDocs(docs), 'applied by `lab tutorial`/`lab:reset`');
+      return { applied: r.applied, output: r.applied ? 'applied to the running gateway' : (r.errors ?? []).join('\n') };
+    },
+    baselinePolicies(region: Region): KubeDoc[] {
+      return securityDocs(renderManifests(cfg, region));
+    },
+  };
+}
