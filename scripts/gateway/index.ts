@@ -37,29 +37,53 @@ export interface GatewayOptions {
 export interface GatewayHandle {
   close(): Promise<void>;
   jwksFetchCount(): number;
-  refreshJwksNow(): Promise<void>;
+  /** Fetch every tracked JWKS now; restartTimer makes the next scheduled refresh one full interval away. */
+  refreshJwksNow(opts?: { restartTimer?: boolean }): Promise<void>;
+  jwksRefreshSeconds: number;
+  /** The RequestAuthentication/AuthorizationPolicy documents in force, and where they came from. */
+  currentPolicies(): { docs: unknown[]; source: string; loadedAt: string };
+  /** Replace only the security policies (routes stay); all-or-nothing after istiod's validation. */
+  setPolicies(docs: unknown[], source: string): Promise<{ applied: boolean; errors?: string[] }>;
   /** Re-read policies and routes (what istiod pushes after kubectl apply). */
   reload(docs: unknown[]): Promise<void>;
   ports: { https: number; http?: number };
   /** Documents skipped because istiod's validation would reject them. */
   rejected(): string[];
   jwksState(): ReturnType<JwksStore['state']>;
+  /** Re-fetch now and restart the refresh timer (what restarting istiod does). */
+  restartJwks(): Promise<void>;
+  jwksRefreshSeconds(): number;
 }
 
 interface Live {
   policies: PolicySet;
   routes: RouteTable;
   rejected: string[];
+  securityDocs: unknown[];
+  source: string;
+  loadedAt: string;
 }
 
-function compile(docs: unknown[], workload: Workload): Live {
+const isSecurityKind = (d: unknown) => {
+  const k = (d as { kind?: unknown } | null)?.kind;
+  return k === 'RequestAuthentication' || k === 'AuthorizationPolicy';
+};
+
+function compile(docs: unknown[], workload: Workload, source: string): Live {
   const rejected: string[] = [];
   const kept = docs.filter((d) => {
     const errs = validatePolicy(d);
     rejected.push(...errs);
     return errs.length === 0;
   });
-  return { policies: loadPolicies(kept), routes: buildRoutes(kept, workload), rejected };
+  return {
+    policies: loadPolicies(kept),
+    routes: buildRoutes(kept, workload),
+    rejected,
+    securityDocs: kept.filter(isSecurityKind),
+    source,
+    loadedAt: new Date().toISOString(),
+  };
 }
 
 /** Raw headers keep repeats (Node's req.headers drops a second Authorization). */
@@ -87,7 +111,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const log = opts.log ?? (() => {});
   const workload = opts.workload ?? GATEWAY_WORKLOAD;
   const store = new JwksStore(opts.fetchJwks ?? httpFetchJson, opts.jwksRefreshSeconds ?? JWKS_REFRESH_SECONDS, log);
-  let live = compile(opts.docs, workload);
+  let live = compile(opts.docs, workload, 'rendered manifests');
   for (const r of live.rejected) log(`rejected (istiod validation): ${r}`);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -216,6 +240,8 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     refreshJwksNow: () => store.refresh(),
     rejected: () => [...live.rejected],
     jwksState: () => store.state(),
+    restartJwks: () => store.restart(),
+    jwksRefreshSeconds: () => store.intervalSeconds(),
     async reload(docs) {
       const next = compile(docs, workload);
       for (const r of next.rejected) log(`rejected (istiod validation): ${r}`);

@@ -63,6 +63,34 @@ export class JwksStore {
     this.timer.unref();
   }
 
+  /** Restart the interval so the next scheduled refresh is one full interval from now. */
+  restartTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.start();
+  }
+
+  get intervalSeconds(): number {
+    return this.refreshSeconds;
+  }
+
+  /**
+   * Fetch now and count the next interval from now, as a restarted istiod
+   * would. The lab's break/reset use it so a "gateway has not refreshed yet"
+   * window lasts one whole interval instead of whatever was left of it.
+   */
+  async restart(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.refresh();
+    this.start();
+  }
+
+  intervalSeconds(): number {
+    return this.refreshSeconds;
+  }
+
   lookup: JwksLookup = (uri) => this.entries.get(uri)?.jwks;
 
   fetchCount(): number {

@@ -12,18 +12,25 @@
 //   --manifests-file <file>               alternatively: already-rendered YAML, used as is
 //   --jwks-refresh-seconds <n>            default JWKS_REFRESH_SECONDS (30), like istiod's refresh interval
 //   --admin-port <n>                      optional loopback admin: GET /jwks, POST /jwks/refresh, POST /reload
+//   --admin-socket <path>                 the same admin API on a unix socket, plus GET/PUT /policies
+//                                         (default when started by the local target: $LAB_LOCAL_ROOT/gateway-<region>.sock;
+//                                         lab doctor, tutorial break/fix and lab:reset use it)
 // env: LAB_PORT_OFFSET, LAB_STATE_DIR (logs go to stdout/stderr; the caller redirects them).
 //
 // Signals: SIGTERM/SIGINT close the listeners and exit 0. SIGHUP re-reads the
 // manifests (what istiod pushes after `kubectl apply`) and fetches JWKS now.
 // Ready line on stdout, once listening:
-//   GATEWAY READY {"region":"us-east","https":8443,"http":8080,"admin":null,"pid":1234}
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+//   GATEWAY READY {"region":"us-east","https":8443,"http":8080,"admin":null,"adminSocket":null,"pid":1234}
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { JWKS_REFRESH_SECONDS, makeConfig, REGIONS, type Region } from '../core/config.js';
+import { validatePolicy } from '../engine/index.js';
 import { readManifestFiles, renderManifests } from '../manifests/index.js';
+import { stateDir } from '../core/paths.js';
+import { controlHandler } from './control.js';
 import { startGateway, type GatewayHandle } from './index.js';
 import { makeSelfSignedCert } from './tls.js';
 
@@ -48,6 +55,7 @@ const { values } = parseArgs({
     'manifests-file': { type: 'string' },
     'jwks-refresh-seconds': { type: 'string' },
     'admin-port': { type: 'string' },
+    'admin-socket': { type: 'string' },
   },
   strict: true,
 });
@@ -77,6 +85,21 @@ function readDocs(): unknown[] {
   return renderManifests(cfg, region!, { manifestsDir: values['manifests-dir'] });
 }
 
+const isSecurity = (d: unknown) => {
+  const kind = (d as { kind?: unknown } | null)?.kind;
+  const api = String((d as { apiVersion?: unknown } | null)?.apiVersion ?? '');
+  return (kind === 'RequestAuthentication' || kind === 'AuthorizationPolicy') && api.startsWith('security.istio.io/');
+};
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
 async function main() {
   const tls =
     values.cert && values.key
@@ -92,43 +115,44 @@ async function main() {
     log,
   });
 
+  // The security policies in force, and where they came from (lab doctor shows it).
+  let current = {
+    docs: readDocs().filter(isSecurity),
+    source: values['manifests-file'] ? `manifests file ${values['manifests-file']}` : 'manifests/ rendered at start',
+    loadedAt: new Date().toISOString(),
+  };
+  const reloadFromFiles = async () => {
+    const docs = readDocs();
+    await gw.reload(docs);
+    current = { docs: docs.filter(isSecurity), source: 'manifests/ re-read', loadedAt: new Date().toISOString() };
+  };
+
+  const handler = controlHandler(gw, readDocs);
   let adminPort: number | null = null;
   const adminWanted = int('admin-port', values['admin-port']);
-  const admin =
-    adminWanted === undefined
-      ? undefined
-      : createServer(async (req, res) => {
-          const send = (code: number, body: unknown) => {
-            res.writeHead(code, { 'content-type': 'application/json' });
-            res.end(JSON.stringify(body));
-          };
-          try {
-            if (req.method === 'GET' && req.url === '/jwks') return send(200, { fetches: gw.jwksFetchCount(), entries: gw.jwksState().map(({ jwks, ...rest }) => ({ ...rest, kids: jwks?.keys?.map((k) => k.kid) ?? null })) });
-            if (req.method === 'POST' && req.url === '/jwks/refresh') {
-              await gw.refreshJwksNow();
-              return send(200, { fetches: gw.jwksFetchCount() });
-            }
-            if (req.method === 'POST' && req.url === '/reload') {
-              await gw.reload(readDocs());
-              return send(200, { rejected: gw.rejected() });
-            }
-            send(404, { error: 'GET /jwks, POST /jwks/refresh, POST /reload' });
-          } catch (e) {
-            send(500, { error: (e as Error).message });
-          }
-        });
+  const admin = adminWanted === undefined ? undefined : createServer((req, res) => void handler(req, res));
   if (admin) {
     await new Promise<void>((r) => admin.listen(adminWanted, '127.0.0.1', () => r()));
     adminPort = (admin.address() as AddressInfo).port;
   }
+  // The control socket lives in the lab's private state dir; a stale one from a crash is replaced.
+  const socketArg = values['control-socket'] ?? join(stateDir(), 'local', `gateway-${region}.sock`);
+  let control: ReturnType<typeof createServer> | undefined;
+  let socketPath: string | null = null;
+  if (socketArg !== 'none') {
+    mkdirSync(dirname(socketArg), { recursive: true, mode: 0o700 });
+    if (existsSync(socketArg)) rmSync(socketArg, { force: true });
+    control = createServer((req, res) => void handler(req, res));
+    await new Promise<void>((r, j) => control!.once('error', j).listen(socketArg, () => r()));
+    chmodSync(socketArg, 0o600);
+    socketPath = socketArg;
+  }
 
   process.on('SIGHUP', () => {
     log('SIGHUP: reloading manifests and refreshing JWKS');
-    try {
-      void gw.reload(readDocs()).then(() => gw.refreshJwksNow());
-    } catch (e) {
-      log(`reload failed: ${(e as Error).message}`);
-    }
+    reloadFromFiles()
+      .then(() => gw.refreshJwksNow())
+      .catch((e: Error) => log(`reload failed: ${e.message}`));
   });
   let stopping = false;
   const stop = (sig: string) => {
@@ -136,13 +160,17 @@ async function main() {
     stopping = true;
     log(`${sig}: closing`);
     admin?.close();
+    control?.close();
+    if (socketPath) rmSync(socketPath, { force: true });
+    if (adminUnix && adminUnix !== admin) adminUnix.close();
+    if (adminSocket) rmSync(adminSocket, { force: true });
     void gw.close().then(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  process.stdout.write(`GATEWAY READY ${JSON.stringify({ region, https: gw.ports.https, http: gw.ports.http ?? null, admin: adminPort, pid: process.pid })}\n`);
+  process.stdout.write(`GATEWAY READY ${JSON.stringify({ region, https: gw.ports.https, http: gw.ports.http ?? null, admin: adminPort, adminSocket: adminSocket ?? null, pid: process.pid })}\n`);
 }
 
 main().catch((e) => {

@@ -23,18 +23,20 @@ export interface ControlPolicies {
   loadedAt: string;
 }
 
+/** One tracked key set, as the gateway's admin API reports it (scripts/gateway/main.ts). */
 export interface ControlJwksEntry {
   /** jwksUri (or discovery key) as the engine names it. */
   key: string;
   jwks?: Jwks;
   /** ms since epoch of the last successful fetch. */
-  fetchedAt?: number;
-  error?: string;
+  lastSuccess?: number;
+  lastError?: string;
+  fetches: number;
 }
 
 export interface ControlJwks {
   refreshSeconds: number;
-  fetchCount: number;
+  fetches: number;
   entries: ControlJwksEntry[];
 }
 
@@ -108,9 +110,10 @@ export class GatewayControl {
     }
   }
 
-  async refreshJwks(): Promise<ControlJwks> {
+  /** Fetch now and restart the refresh timer, so the next refresh is one full interval away. */
+  async refreshJwks(): Promise<{ fetches: number }> {
     try {
-      return (await call<ControlJwks>(this.socketPath, 'POST', '/jwks/refresh', {}, 15_000)).json;
+      return (await call<{ fetches: number }>(this.socketPath, 'POST', '/jwks/refresh?restart=1', {}, 15_000)).json;
     } catch (e) {
       throw unreachable(this.region, e);
     }

@@ -26,7 +26,7 @@ export function localGatewayView(cfg: LabConfig, env: NodeJS.ProcessEnv = proces
       const j = await control(region).jwks();
       const e = j.entries.find((x) => x.key === jwksUri);
       return {
-        value: e ? { jwks: e.jwks, fetchedAt: e.fetchedAt, error: e.error } : { error: `the gateway holds nothing for ${jwksUri}` },
+        value: e ? { jwks: e.jwks, fetchedAt: e.lastSuccess, error: e.lastError } : { error: `the gateway holds nothing for ${jwksUri}` },
         source: `the running ${region} gateway's JWKS cache (refreshed every ${j.refreshSeconds} s)`,
       };
     },
