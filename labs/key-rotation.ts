@@ -130,6 +130,7 @@ export const keyRotation: LabDefinition = {
   title: 'Signing-key rotation: the gap between Keycloak and the gateway\'s JWKS',
   targets: { kind: true, local: true },
   regions: 'each',
+  headline: { status: 401, body: KID_MISMATCH },
   runAcrossRegions,
   explain: `Through Keycloak's admin API the lab adds an rsa-generated key provider with a higher priority
 than the realm's key and makes the old key passive. From that moment Keycloak signs with the new

@@ -54,6 +54,7 @@ export const pkceLoginLab: LabDefinition = {
   title: 'Authorization code + PKCE S256, scripted like a browser',
   targets: { kind: true, local: true },
   regions: 'each',
+  headline: { status: 200, body: null },
   run,
   explain: `This is how the storefront (a public browser client with no secret) should log users in.
 The lab plays the browser: it makes a random code_verifier, sends only its SHA-256 (the

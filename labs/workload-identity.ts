@@ -62,6 +62,7 @@ export const workloadIdentity: LabDefinition = {
     },
   },
   regions: 'each',
+  headline: { status: 401, body: 'Jwt issuer is not configured' },
   run,
   explain: `kubectl create token asks the cluster's TokenRequest API for a token for catalog-irsa-sa with
 audience sts.amazonaws.com, the token the IRSA webhook would project into the catalog Pod. Side by

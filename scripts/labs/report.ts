@@ -38,6 +38,8 @@ export function formatDetails(results: LabResult[], labs: LabDefinition[]): stri
     const rows = results.filter((r) => r.id === lab.id);
     if (rows.length === 0) continue;
     out.push('', `── ${lab.id}: ${lab.title}`);
+    // Notes of a lab that acted once for all regions (key-rotation) are printed once.
+    const sharedNotes = rows.length > 1 && rows.every((r) => JSON.stringify(r.notes) === JSON.stringify(rows[0]!.notes)) && rows[0]!.notes.length > 0;
     for (const r of rows) {
       if (r.skipped) {
         out.push(`  ${r.region}: skipped. ${r.reason}`);
@@ -55,8 +57,9 @@ export function formatDetails(results: LabResult[], labs: LabDefinition[]): stri
         for (const n of s.notes ?? []) out.push(`      · ${n}`);
         for (const f of s.failures) out.push(`      ✘ ${f}`);
       }
-      for (const n of r.notes) out.push(`    · ${n}`);
+      if (!sharedNotes) for (const n of r.notes) out.push(`    · ${n}`);
     }
+    if (sharedNotes) for (const n of rows[0]!.notes) out.push(`  · ${n}`);
     out.push('  why:', indent(lab.explain, '    '));
     out.push('  fact:', ...lab.facts.map((f) => `    ${formatFact(f)}`));
   }

@@ -199,6 +199,8 @@ export interface LabDefinition {
   regions: 'each' | 'us-east';
   /** The declarative form: steps run in order; the first is the lab's headline. */
   steps?: LabStep[];
+  /** Scripted labs: the headline answer, for the report when the lab is skipped or cannot run. */
+  headline?: { status: number; body: string | null };
   /** Steps-type labs: one region at a time. */
   run?: (ctx: LabContext) => Promise<StepOutcome[]>;
   /** Labs that change shared state once for every region (key rotation): they run alone, last. */
