@@ -174,3 +174,36 @@ export function alive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * The port offset for a kind test run: LAB_KIND_TEST_PORT_OFFSET, else the
+ * first of 19000 (this suite's assigned offset, host ports 27080–29443),
+ * 19500, 18500 whose host ports are all free right now. The shared local lab
+ * of the integration suite (default offset 20000) holds 28080/28443/29080/
+ * 29443, which 19000 would also need.
+ */
+export async function pickTestOffset(): Promise<number> {
+  const { makeConfig, REGIONS } = await import('../../scripts/core/config.js');
+  const { tryBind } = await import('../../scripts/preflight/ports.js');
+  if (process.env.LAB_KIND_TEST_PORT_OFFSET) return Number(process.env.LAB_KIND_TEST_PORT_OFFSET);
+  for (const offset of [19000, 19500, 18500]) {
+    const cfg = makeConfig({ target: 'kind', env: { LAB_PORT_OFFSET: String(offset) } });
+    const ports = [cfg.keycloakPort, ...REGIONS.flatMap((r) => [cfg.ports[r].https, cfg.ports[r].http])];
+    const busy = (await Promise.all(ports.map((p) => tryBind('127.0.0.1', p)))).some(Boolean);
+    if (!busy) return offset;
+  }
+  throw new Error('no free port range for the kind tests; set LAB_KIND_TEST_PORT_OFFSET');
+}
+
+/** HTTPS GET trusting the lab's certificate: status and body. */
+export async function httpsGet(url: string, caFile: string): Promise<{ status: number; body: string }> {
+  const https = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca: readFileSync(caFile), family: 4 }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
