@@ -52,7 +52,6 @@ export interface GatewayHandle {
   jwksState(): ReturnType<JwksStore['state']>;
   /** Re-fetch now and restart the refresh timer (what restarting istiod does). */
   restartJwks(): Promise<void>;
-  jwksRefreshSeconds(): number;
 }
 
 interface Live {
@@ -237,13 +236,27 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   return {
     ports: { https: httpsPort, http: httpPort },
     jwksFetchCount: () => store.fetchCount(),
-    refreshJwksNow: () => store.refresh(),
+    async refreshJwksNow(o = {}) {
+      await store.refresh();
+      if (o.restartTimer) store.restartTimer();
+    },
+    jwksRefreshSeconds: store.intervalSeconds,
     rejected: () => [...live.rejected],
     jwksState: () => store.state(),
     restartJwks: () => store.restart(),
-    jwksRefreshSeconds: () => store.intervalSeconds(),
+    currentPolicies: () => ({ docs: live.securityDocs, source: live.source, loadedAt: live.loadedAt }),
+    async setPolicies(docs, source) {
+      const security = docs.filter(isSecurityKind);
+      const errors = security.flatMap((d) => validatePolicy(d));
+      if (errors.length) return { applied: false, errors };
+      const policies = loadPolicies(security);
+      live = { ...live, policies, securityDocs: security, source, loadedAt: new Date().toISOString(), rejected: [] };
+      log(`policies replaced (${source}): ${policies.requestAuthentications.length} RequestAuthentication(s), ${policies.authorizationPolicies.length} AuthorizationPolicy(ies)`);
+      await store.track(jwksKeys(policies));
+      return { applied: true };
+    },
     async reload(docs) {
-      const next = compile(docs, workload);
+      const next = compile(docs, workload, 'manifests re-read');
       for (const r of next.rejected) log(`rejected (istiod validation): ${r}`);
       live = next;
       await store.track(jwksKeys(next.policies));

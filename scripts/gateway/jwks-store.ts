@@ -87,10 +87,6 @@ export class JwksStore {
     this.start();
   }
 
-  intervalSeconds(): number {
-    return this.refreshSeconds;
-  }
-
   lookup: JwksLookup = (uri) => this.entries.get(uri)?.jwks;
 
   fetchCount(): number {

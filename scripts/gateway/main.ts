@@ -11,25 +11,27 @@
 //   --manifests-dir <dir>                 default: the repo's manifests/, rendered for the local target
 //   --manifests-file <file>               alternatively: already-rendered YAML, used as is
 //   --jwks-refresh-seconds <n>            default JWKS_REFRESH_SECONDS (30), like istiod's refresh interval
-//   --admin-port <n>                      optional loopback admin: GET /jwks, POST /jwks/refresh, POST /reload
-//   --admin-socket <path>                 the same admin API on a unix socket, plus GET/PUT /policies
-//                                         (default when started by the local target: $LAB_LOCAL_ROOT/gateway-<region>.sock;
-//                                         lab doctor, tutorial break/fix and lab:reset use it)
-// env: LAB_PORT_OFFSET, LAB_STATE_DIR (logs go to stdout/stderr; the caller redirects them).
+//   --admin-port <n>                      optional loopback TCP port for the control API (0 = ephemeral)
+//   --admin-socket <path|none>            the control API on a unix socket (0600); default
+//                                         $LAB_LOCAL_ROOT/gateway-<region>.sock, else $LAB_STATE_DIR/local/gateway-<region>.sock
+// env: LAB_PORT_OFFSET, LAB_STATE_DIR, LAB_LOCAL_ROOT (logs go to stdout/stderr; the caller redirects them).
+//
+// Control API (scripts/gateway/control.ts), on the socket and the admin port:
+//   GET/PUT /policies, GET /jwks, POST /jwks/refresh[?restart=1], POST /reload
+// lab doctor, tutorial break/fix and lab:reset use it (scripts/reset/gateway-control.ts).
 //
 // Signals: SIGTERM/SIGINT close the listeners and exit 0. SIGHUP re-reads the
 // manifests (what istiod pushes after `kubectl apply`) and fetches JWKS now.
 // Ready line on stdout, once listening:
-//   GATEWAY READY {"region":"us-east","https":8443,"http":8080,"admin":null,"adminSocket":null,"pid":1234}
-import { readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+//   GATEWAY READY {"region":"us-east","https":8443,"http":8080,"admin":null,"adminSocket":"/…/gateway-us-east.sock","pid":1234}
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { JWKS_REFRESH_SECONDS, makeConfig, REGIONS, type Region } from '../core/config.js';
-import { validatePolicy } from '../engine/index.js';
-import { readManifestFiles, renderManifests } from '../manifests/index.js';
 import { stateDir } from '../core/paths.js';
+import { readManifestFiles, renderManifests } from '../manifests/index.js';
 import { controlHandler } from './control.js';
 import { startGateway, type GatewayHandle } from './index.js';
 import { makeSelfSignedCert } from './tls.js';
@@ -85,19 +87,18 @@ function readDocs(): unknown[] {
   return renderManifests(cfg, region!, { manifestsDir: values['manifests-dir'] });
 }
 
-const isSecurity = (d: unknown) => {
-  const kind = (d as { kind?: unknown } | null)?.kind;
-  const api = String((d as { apiVersion?: unknown } | null)?.apiVersion ?? '');
-  return (kind === 'RequestAuthentication' || kind === 'AuthorizationPolicy') && api.startsWith('security.istio.io/');
-};
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+async function listenSocket(server: Server, path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // A socket left by a crashed gateway would make listen() fail with EADDRINUSE.
+  if (existsSync(path)) rmSync(path, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  chmodSync(path, 0o600);
 }
 
 async function main() {
@@ -115,18 +116,6 @@ async function main() {
     log,
   });
 
-  // The security policies in force, and where they came from (lab doctor shows it).
-  let current = {
-    docs: readDocs().filter(isSecurity),
-    source: values['manifests-file'] ? `manifests file ${values['manifests-file']}` : 'manifests/ rendered at start',
-    loadedAt: new Date().toISOString(),
-  };
-  const reloadFromFiles = async () => {
-    const docs = readDocs();
-    await gw.reload(docs);
-    current = { docs: docs.filter(isSecurity), source: 'manifests/ re-read', loadedAt: new Date().toISOString() };
-  };
-
   const handler = controlHandler(gw, readDocs);
   let adminPort: number | null = null;
   const adminWanted = int('admin-port', values['admin-port']);
@@ -135,22 +124,18 @@ async function main() {
     await new Promise<void>((r) => admin.listen(adminWanted, '127.0.0.1', () => r()));
     adminPort = (admin.address() as AddressInfo).port;
   }
-  // The control socket lives in the lab's private state dir; a stale one from a crash is replaced.
-  const socketArg = values['control-socket'] ?? join(stateDir(), 'local', `gateway-${region}.sock`);
-  let control: ReturnType<typeof createServer> | undefined;
-  let socketPath: string | null = null;
-  if (socketArg !== 'none') {
-    mkdirSync(dirname(socketArg), { recursive: true, mode: 0o700 });
-    if (existsSync(socketArg)) rmSync(socketArg, { force: true });
-    control = createServer((req, res) => void handler(req, res));
-    await new Promise<void>((r, j) => control!.once('error', j).listen(socketArg, () => r()));
-    chmodSync(socketArg, 0o600);
-    socketPath = socketArg;
+  const socketArg = values['admin-socket'] ?? join(process.env.LAB_LOCAL_ROOT ?? join(stateDir(), 'local'), `gateway-${region}.sock`);
+  let adminSocket: string | null = null;
+  const socketServer = socketArg === 'none' ? undefined : createServer((req, res) => void handler(req, res));
+  if (socketServer) {
+    await listenSocket(socketServer, socketArg);
+    adminSocket = socketArg;
   }
 
   process.on('SIGHUP', () => {
     log('SIGHUP: reloading manifests and refreshing JWKS');
-    reloadFromFiles()
+    Promise.resolve()
+      .then(() => gw.reload(readDocs()))
       .then(() => gw.refreshJwksNow())
       .catch((e: Error) => log(`reload failed: ${e.message}`));
   });
@@ -160,9 +145,7 @@ async function main() {
     stopping = true;
     log(`${sig}: closing`);
     admin?.close();
-    control?.close();
-    if (socketPath) rmSync(socketPath, { force: true });
-    if (adminUnix && adminUnix !== admin) adminUnix.close();
+    socketServer?.close();
     if (adminSocket) rmSync(adminSocket, { force: true });
     void gw.close().then(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();
@@ -170,7 +153,7 @@ async function main() {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  process.stdout.write(`GATEWAY READY ${JSON.stringify({ region, https: gw.ports.https, http: gw.ports.http ?? null, admin: adminPort, adminSocket: adminSocket ?? null, pid: process.pid })}\n`);
+  process.stdout.write(`GATEWAY READY ${JSON.stringify({ region, https: gw.ports.https, http: gw.ports.http ?? null, admin: adminPort, adminSocket, pid: process.pid })}\n`);
 }
 
 main().catch((e) => {
