@@ -233,3 +233,39 @@ describe('authz_test.go TestAuthz_JWT (jwt.yaml.tmpl rules)', () => {
     expect(code(await call(p, { path, headers: t ? bearer(t) : {} }))).toBe(expected);
   });
 });
+
+describe('requirement tree details (policy_applier.go + verifier.cc)', () => {
+  it('two providers with their own headers: each token is checked by its own provider', async () => {
+    const p = loadPolicies([
+      ra([
+        { issuer: ISS1, jwksUri: URI, fromHeaders: [{ name: 'x-one', prefix: '' }] },
+        { issuer: ISS2, jwksUri: URI, fromHeaders: [{ name: 'x-two', prefix: '' }] },
+      ]),
+    ]);
+    expect(code(await call(p, { headers: { 'x-one': tok1 } }))).toBe(200);
+    expect(code(await call(p, { headers: { 'x-two': tok2 } }))).toBe(200);
+    // ISS2's token in ISS1's header: only ISS1 reads x-one -> unknown issuer there.
+    const d = await call(p, { headers: { 'x-one': tok2 } });
+    expect(d).toMatchObject({ status: 401, body: 'Jwt issuer is not configured' });
+    // The outer OR stops at the first provider that succeeds: x-two is never looked at.
+    expect(code(await call(p, { headers: { 'x-one': tok1, 'x-two': expired } }))).toBe(200);
+    // Only a bad token: every branch fails and the last branch (the requires_all) reports its status.
+    expect(await call(p, { headers: { 'x-one': expired } })).toMatchObject({ status: 401, body: 'Jwt is expired' });
+    // ISS1's token in ISS2's header is judged by ISS2's location only.
+    expect(await call(p, { headers: { 'x-two': expired } })).toMatchObject({ status: 401, body: 'Jwt issuer is not configured' });
+  });
+
+  it('quirks kept from Envoy when one header carries two tokens', async () => {
+    const ask = (p: PolicySet, values: string[]) =>
+      explain({ method: 'GET', path: '/', headers: { authorization: values.map((t) => `Bearer ${t}`) }, scheme: 'http' }, p, jwks, { now: h.NOW, workload }).then((e) => e.decision);
+    // Tokens are verified last-first. The provider stops at the first bad one; allow_missing
+    // goes on and reports the status of the LAST token it checked.
+    const keep = loadPolicies([ra([{ issuer: ISS1, jwksUri: URI, forwardOriginalToken: true }])]);
+    expect((await ask(keep, [tok1, expired])).decision).toBe('allow');
+    expect(await ask(keep, [expired, tok1])).toMatchObject({ status: 401, body: 'Jwt is expired' });
+    // Without forwardOriginalToken the good token's success removes the whole Authorization
+    // header before allow_missing looks again: no token left, so it passes.
+    const strip = loadPolicies([ra([{ issuer: ISS1, jwksUri: URI }])]);
+    expect((await ask(strip, [expired, tok1])).decision).toBe('allow');
+  });
+});
