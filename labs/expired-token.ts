@@ -11,7 +11,8 @@ const shortLived = { kind: 'password', realm: PRIMARY_REALM, client: 'kiosk-shor
  * `exp` that happens: the clock skew.
  */
 async function realExpiry(ctx: LabContext): Promise<StepOutcome[]> {
-  const token = await ctx.token(shortLived);
+  // One real token for every region: the same string is refused everywhere at the same moment.
+  const token = await ctx.shared('real-expiry-token', () => ctx.token(shortLived));
   const { iat, exp } = decodeJwt(token).payload as { iat: number; exp: number };
   const probe: GatewayStep = {
     kind: 'gateway',

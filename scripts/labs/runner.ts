@@ -70,11 +70,13 @@ interface Shared {
 }
 
 function makeContext(sh: Shared, lab: LabDefinition, region: Region, notes: string[]): LabContext {
-  let n = 0;
+  // One token file per step name: a step polled many times keeps one file.
+  const fileIndex = new Map<string, number>();
   const env = { cfg: sh.cfg, region, issuer: issuerFor(sh.cfg, PRIMARY_REALM) };
 
   const gateway = async (step: GatewayStep, given?: string): Promise<StepOutcome> => {
-    const idx = n++;
+    const idx = fileIndex.get(step.name) ?? fileIndex.size;
+    fileIndex.set(step.name, idx);
     const stem = idx === 0 ? `${lab.id}-${region}` : `${lab.id}-${region}-${idx + 1}`;
     const token = given ?? (step.request.token ? await sh.tokens.resolve(step.request.token) : undefined);
     const headers: Record<string, string> = { ...(step.request.headers ?? {}) };
