@@ -12,18 +12,23 @@ function iso(sec: number): string {
   return new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-function claimLines(claims: Record<string, unknown>): string[] {
-  const order = ['iss', 'sub', 'aud', 'azp', 'tenant', 'preferred_username', 'exp', 'nbf', 'iat'];
-  const keys = [...order.filter((k) => k in claims), ...Object.keys(claims).filter((k) => !order.includes(k)).sort()];
+/** The claims the gateway and the policies look at, in full; the rest by name only. */
+const SHOWN_CLAIMS = ['iss', 'sub', 'aud', 'azp', 'tenant', 'preferred_username', 'exp', 'nbf', 'iat'];
+
+function claimLines(claims: Record<string, unknown>, all: boolean): string[] {
+  const keys = all ? [...SHOWN_CLAIMS.filter((k) => k in claims), ...Object.keys(claims).filter((k) => !SHOWN_CLAIMS.includes(k)).sort()] : SHOWN_CLAIMS.filter((k) => k in claims);
   const width = Math.max(...keys.map((k) => k.length), 3);
-  return keys.map((k) => {
+  const lines = keys.map((k) => {
     const v = claims[k];
     const shown = ['exp', 'nbf', 'iat'].includes(k) && typeof v === 'number' ? `${v} (${iso(v)})` : JSON.stringify(v);
     return `    ${k.padEnd(width)}  ${shown && shown.length > 120 ? `${shown.slice(0, 117)}...` : shown}`;
   });
+  const rest = Object.keys(claims).filter((k) => !keys.includes(k)).sort();
+  if (rest.length) lines.push(`    (also: ${rest.join(', ')}; --all-claims shows them)`);
+  return lines;
 }
 
-export function formatReport(r: DoctorReport, now: number): string {
+export function formatReport(r: DoctorReport, now: number, opts: { allClaims?: boolean } = {}): string {
   const out: string[] = [];
   out.push(`lab doctor · ${r.target} target · region ${r.region} · ${r.request.method} ${r.request.path}`);
   out.push(`  policies: ${r.policySource}`);
@@ -38,7 +43,7 @@ export function formatReport(r: DoctorReport, now: number): string {
     if (r.token.header) out.push(`  header  ${JSON.stringify(r.token.header)}`);
     if (r.token.claims) {
       out.push('  claims');
-      out.push(...claimLines(r.token.claims));
+      out.push(...claimLines(r.token.claims, opts.allClaims ?? false));
     }
     out.push('');
 
@@ -107,7 +112,7 @@ export function formatReport(r: DoctorReport, now: number): string {
 
   const pred = r.prediction.upstream ? 'allowed: the backend answers (200 from the catalog)' : `${r.prediction.status} ${r.prediction.body}`;
   out.push(`Prediction: ${pred}`);
-  for (const c of r.causes) out.push(`Cause: ${c}`);
+  for (const c of r.causes) out.push(`${r.prediction.upstream ? 'Why' : 'Cause'}: ${c}`);
   if (r.actual) {
     if (r.actual.error) out.push(`Actual: could not send the request: ${r.actual.error}`);
     else {

@@ -41,20 +41,24 @@ export async function resetLocal(cfg: LabConfig, opts: TargetOptions): Promise<n
   }
   const report = new ResetReport(opts.json);
   if (!opts.json) info(`lab:reset (local, ${regions.join(', ')})`);
-  await report.time('realms re-created from realms/*.json', () => recreateRealms(cfg), (r) => r.join(', '));
-  await report.time(
-    'gateways: baseline policies and fresh keys',
-    () =>
-      Promise.all(
-        regions.map(async (region) => {
-          const control = new GatewayControl(region);
-          const r = await control.setPolicies(securityDocs(renderManifests(cfg, region)), 'baseline (lab:reset)');
-          if (!r.applied) throw new LabError(`the ${region} gateway refused the baseline policies`, (r.errors ?? []).join('; '), 'npm run lab -- lint');
-          await control.refreshJwks();
-        }),
-      ),
-    () => regions.join(', '),
-  );
+  // Realms and gateway policies are independent: do them at once. Keys are
+  // re-fetched after the realms exist again, so the gateways hold the baseline kids.
+  const controls = regions.map((region) => new GatewayControl(region));
+  await Promise.all([
+    report.time('realms re-created from realms/*.json', () => recreateRealms(cfg), (r) => r.join(', ')),
+    report.time(
+      'gateways: baseline policies',
+      () =>
+        Promise.all(
+          controls.map(async (control) => {
+            const r = await control.setPolicies(securityDocs(renderManifests(cfg, control.region)), 'baseline (lab:reset)');
+            if (!r.applied) throw new LabError(`the ${control.region} gateway refused the baseline policies`, (r.errors ?? []).join('; '), 'npm run lab -- lint');
+          }),
+        ),
+      () => regions.join(', '),
+    ),
+  ]);
+  await report.time('gateways: JWKS re-fetched', () => Promise.all(controls.map((c) => c.refreshJwks())), () => regions.join(', '));
   await report.time('records cleared', async () => {
     clearBreakState();
     return opts.progress ? clearProgress() : false;

@@ -69,7 +69,7 @@ export interface GatewayView {
    * happens first, as istiod's webhook would: a rejected document changes
    * nothing and the error comes back.
    */
-  applyPolicies(region: Region, docs: KubeDoc[], opts?: { remove?: KubeDoc[] }): Promise<ApplyOutcome>;
+  applyPolicies(region: Region, docs: KubeDoc[], opts?: { remove?: KubeDoc[]; source?: string }): Promise<ApplyOutcome>;
   /** The baseline policies for the region (rendered from manifests/). */
   baselinePolicies(region: Region): KubeDoc[];
 }

@@ -9,7 +9,7 @@ import { runDoctor } from '../../doctor/run.js';
 import { makeLabServices } from '../../tutorial/lab-services.js';
 
 const HELP = `usage: npm run lab -- doctor [--token <jwt> | --user <name> --client <id> [--realm <realm>]]
-                          [--path /api/books] [--method GET] [--region us-east] [--no-send] [--json]
+                          [--path /api/books] [--method GET] [--region us-east] [--no-send] [--all-claims] [--json]
 
 Explains, check by check, what the region's gateway does with the token: its
 claims, iss against every jwtRule issuer (first differing character marked),
@@ -28,6 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     path: { type: 'string', default: '/api/books' },
     method: { type: 'string', default: 'GET' },
     'no-send': { type: 'boolean', default: false },
+    'all-claims': { type: 'boolean', default: false },
   });
   if (values.help) {
     process.stdout.write(HELP + '\n');
@@ -51,6 +52,6 @@ export async function run(argv: string[]): Promise<number> {
   const path = values.path!.startsWith('/') ? values.path! : `/${values.path}`;
   const report = await runDoctor({ cfg, lab, region, method: values.method!.toUpperCase(), path, token: token || undefined, send: !values['no-send'] });
   if (values.json) printJson(report);
-  else info(formatReport(report, Math.floor(Date.now() / 1000)));
+  else info(formatReport(report, Math.floor(Date.now() / 1000), { allClaims: values['all-claims'] }));
   return report.actual && !report.actual.matches ? 1 : 0;
 }

@@ -34,11 +34,11 @@ function forget(id: ScenarioId): void {
 }
 
 /** Apply patched policies in every region; fail loudly if the platform refused them. */
-async function applyEverywhere(ctx: ScenarioContext, patch: (baseline: KubeDoc[], region: Region) => { docs: KubeDoc[]; remove?: KubeDoc[] }): Promise<string[]> {
+async function applyEverywhere(ctx: ScenarioContext, id: ScenarioId, patch: (baseline: KubeDoc[], region: Region) => { docs: KubeDoc[]; remove?: KubeDoc[] }): Promise<string[]> {
   const lines: string[] = [];
   for (const region of regionsOf(ctx)) {
     const { docs, remove } = patch(ctx.lab.view.baselinePolicies(region), region);
-    const out = await ctx.lab.view.applyPolicies(region, docs, { remove });
+    const out = await ctx.lab.view.applyPolicies(region, docs, { remove, source: `tutorial break ${id}${ctx.variant ? ` --variant ${ctx.variant}` : ''}` });
     if (!out.applied) throw new LabError(`the ${region} gateway refused the change`, out.output, 'npm run lab:reset');
     lines.push(`${region}: ${out.output.trim() || 'applied'}`);
   }
@@ -48,7 +48,7 @@ async function applyEverywhere(ctx: ScenarioContext, patch: (baseline: KubeDoc[]
 async function restoreBaseline(ctx: ScenarioContext): Promise<string[]> {
   const lines: string[] = [];
   for (const region of regionsOf(ctx)) {
-    const out = await ctx.lab.view.applyPolicies(region, ctx.lab.view.baselinePolicies(region));
+    const out = await ctx.lab.view.applyPolicies(region, ctx.lab.view.baselinePolicies(region), { source: 'baseline (tutorial fix)' });
     if (!out.applied) throw new LabError(`could not restore the ${region} baseline policies`, out.output, 'npm run lab:reset');
     lines.push(`${region}: baseline policies back`);
   }
@@ -67,7 +67,7 @@ const issuerMismatch: Scenario = {
     if (!ISSUER_VARIANTS.includes(variant)) {
       throw new LabError(`unknown variant "${variant}"`, `issuer-mismatch variants: ${ISSUER_VARIANTS.join(', ')}`, 'npm run tutorial -- break issuer-mismatch --variant scheme', 2);
     }
-    const lines = await applyEverywhere(ctx, (docs) => ({ docs: breakIssuer(docs, variant) }));
+    const lines = await applyEverywhere(ctx, 'issuer-mismatch', (docs) => ({ docs: breakIssuer(docs, variant) }));
     record('issuer-mismatch', variant);
     return { lines: [`jwtRule issuer retyped (${variant})`, ...lines] };
   },
@@ -106,7 +106,7 @@ const audienceMismatch: Scenario = {
   async break(ctx) {
     const variant = ctx.variant ?? 'realm';
     if (variant === 'policy') {
-      const lines = await applyEverywhere(ctx, (docs) => ({
+      const lines = await applyEverywhere(ctx, 'audience-mismatch', (docs) => ({
         docs: docs.map((d) => {
           if (d.kind !== 'RequestAuthentication') return d;
           const c = structuredClone(d);
@@ -149,7 +149,7 @@ const jwksUnreachable: Scenario = {
   symptom: 'istiod cannot fetch the keys and inlines a fake key instead, so every token fails its signature check: 401 "Jwt verification fails". Requests without a token still pass jwt_authn (403 on /api from RBAC, 200 on /static).',
   lesson: 'The JWKS is fetched by istiod (or this lab\'s gateway), not by the client: check that jwksUri is reachable from there (`kubectl exec` a curl in istio-system). A failed fetch does not fail open for tokens, but it does not block tokenless requests either: only the AuthorizationPolicies do that.',
   async break(ctx) {
-    const lines = await applyEverywhere(ctx, (docs) => ({ docs: breakJwksUri(docs, (u) => deadPortUri(u)) }));
+    const lines = await applyEverywhere(ctx, 'jwks-unreachable', (docs) => ({ docs: breakJwksUri(docs, (u) => deadPortUri(u)) }));
     for (const region of regionsOf(ctx)) await ctx.lab.view.refreshJwksNow(region);
     record('jwks-unreachable');
     return { lines: ['jwksUri moved to port 9 (nothing listens)', ...lines] };
@@ -175,7 +175,7 @@ const raWithoutAp: Scenario = {
   symptom: 'A request WITHOUT a token reaches the backend: 200 on /api/books. A request with a bad or expired token is still refused (401 "Jwt is expired").',
   lesson: 'RequestAuthentication checks tokens that are present and nothing else. Requiring one is the AuthorizationPolicy\'s job (`requestPrincipals: ["*"]` on /api/*).',
   async break(ctx) {
-    const lines = await applyEverywhere(ctx, (docs) => {
+    const lines = await applyEverywhere(ctx, 'requestauthentication-without-authorizationpolicy', (docs) => {
       const { kept, removed } = dropAuthorizationPolicies(docs);
       return { docs: kept, remove: removed };
     });
@@ -246,7 +246,7 @@ const denyAllShadowing: Scenario = {
   symptom: 'Everything gets 403 "RBAC: access denied": /static without a token and /api with a perfectly valid token alike.',
   lesson: 'DENY policies are evaluated before ALLOW ones, so a DENY that matches everything wins over every ALLOW. You rarely need one: once an ALLOW policy selects the gateway, anything it does not allow is already refused. If you keep one, exclude what the ALLOWs cover (notPaths).',
   async break(ctx) {
-    const lines = await applyEverywhere(ctx, (docs) => ({ docs: shadowingDenyAll(docs) }));
+    const lines = await applyEverywhere(ctx, 'deny-all-shadowing', (docs) => ({ docs: shadowingDenyAll(docs) }));
     record('deny-all-shadowing');
     return { lines: ['deny-all now DENY with rules: [{}]', ...lines] };
   },
@@ -275,7 +275,7 @@ const notValuesEmpty: Scenario = {
       const baseline = ctx.lab.view.baselinePolicies(region);
       const changed = chapterNotValuesPolicy(baseline);
       const docs = baseline.map((d) => (d.kind === changed.kind && d.metadata.name === changed.metadata.name && d.metadata.namespace === changed.metadata.namespace ? changed : d));
-      const out = await ctx.lab.view.applyPolicies(region, docs);
+      const out = await ctx.lab.view.applyPolicies(region, docs, { source: 'tutorial break notvalues-empty' });
       if (out.applied) {
         await restoreBaseline({ ...ctx, regions: [region] });
         throw new LabError('the notValues: [""] policy was accepted', 'istiod\'s validation would refuse it; the lab\'s validation did not', 'report this as a bug in the lab');

@@ -11,9 +11,8 @@ export const ctx = (region: Region = KEYCLOAK_REGION) => kubeContext(region);
 
 /** `npm run -s <script> -- <args>` with the target spelled out, so a copied line works on its own. */
 export function npmLab(cfg: LabConfig, script: 'lab' | 'tutorial' | 'labs', args: string[]): string {
-  const [sub, ...rest] = args;
   if (script === 'labs') return ['npm run -s labs --', `--target ${cfg.target}`, ...args].join(' ');
-  return ['npm run -s', script, '--', sub, `--target ${cfg.target}`, ...rest].filter(Boolean).join(' ');
+  return ['npm run -s', script, '--', ...args, `--target ${cfg.target}`].join(' ');
 }
 
 export const tokenCmd = (cfg: LabConfig, user = 'demo-user', client = 'admin-portal', realm?: string) =>

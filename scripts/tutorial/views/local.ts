@@ -37,8 +37,8 @@ export function localGatewayView(cfg: LabConfig, env: NodeJS.ProcessEnv = proces
       await control(region).refreshJwks();
       return true;
     },
-    async applyPolicies(region, docs) {
-      const r = await control(region).setPolicies(securityDocs(docs), 'applied by `lab tutorial`/`lab:reset`');
+    async applyPolicies(region, docs, opts) {
+      const r = await control(region).setPolicies(securityDocs(docs), opts?.source ?? 'applied by lab tutorial');
       return { applied: r.applied, output: r.applied ? 'applied to the running gateway' : (r.errors ?? []).join('\n') };
     },
     baselinePolicies(region: Region): KubeDoc[] {
