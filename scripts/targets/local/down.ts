@@ -4,6 +4,7 @@
 // (a process started just before a crash, before its pid file was written).
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LabConfig } from '../../core/config.js';
 import { info, printJson } from '../../core/log.js';
 import type { TargetOptions } from '../types.js';
@@ -83,7 +84,9 @@ export async function downLocal(_cfg: LabConfig, opts: TargetOptions): Promise<n
     report.strays = straysOf(layout.root);
     if (report.strays.length) await killStrays(report.strays);
     // Logs stay for a post-mortem; secrets (../secrets) stay so tokens and keys survive a down/up.
-    for (const p of [layout.keycloakHome, layout.pids, layout.tls, layout.stateFile]) {
+    // The gateways' control sockets live in the lab root too (gateway-<region>.sock).
+    const sockets = existsSync(layout.root) ? readdirSync(layout.root).filter((n) => n.endsWith('.sock')).map((n) => join(layout.root, n)) : [];
+    for (const p of [layout.keycloakHome, layout.pids, layout.tls, layout.stateFile, ...sockets]) {
       if (existsSync(p)) report.removed.push(p);
       rmSync(p, { recursive: true, force: true });
     }

@@ -57,6 +57,11 @@ export async function commandLineOf(pid: number): Promise<string | undefined> {
   return r.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
 }
 
+/** Alive and not a zombie (an orphan waits a moment for init to reap it). */
+export function running(pid: number): boolean {
+  return pidAlive(pid) && statField(pid, 0) !== 'Z';
+}
+
 export type Identity = 'ours' | 'dead' | 'foreign';
 
 export async function identify(rec: ProcRecord): Promise<Identity> {
@@ -198,7 +203,6 @@ export async function stopRecorded(rec: ProcRecord, graceMs = 10_000): Promise<S
   // Leader dead: a crash can leave its children running in the group.
   const orphans = await orphansOf(rec);
   if (orphans.length === 0) return 'not-running';
-  const running = (pid: number) => pidAlive(pid) && statField(pid, 0) !== 'Z';
   for (const pid of orphans) signalSafe(pid, 'SIGTERM');
   if (!(await waitGone(() => orphans.some(running), graceMs))) for (const pid of orphans) signalSafe(pid, 'SIGKILL');
   return 'stopped';

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request, Agent } from 'undici';
-import { keycloakPublicUrl, REALMS, type LabConfig, type Region } from '../../core/config.js';
+import { JWKS_REFRESH_SECONDS, keycloakPublicUrl, REALMS, type LabConfig, type Region } from '../../core/config.js';
+import { LabError } from '../../core/errors.js';
 import { REPO_ROOT } from '../../core/paths.js';
 import { CATALOG_SERVER } from '../../manifests/index.js';
 import { probeRealm } from '../../keycloak/ready.js';
@@ -166,6 +167,11 @@ export function gatewaySpec(
       tls.cert,
       '--key',
       tls.key,
+      '--jwks-refresh-seconds',
+      String(jwksRefreshSeconds()),
+      // Loopback admin on an ephemeral port (GET /jwks, POST /jwks/refresh): read from the READY line.
+      '--admin-port',
+      '0',
     ],
     cwd: REPO_ROOT,
     env: baseEnv,
@@ -185,4 +191,46 @@ export function gatewaySpec(
       return probeGateway(cfg, region, pem);
     },
   };
+}
+
+/**
+ * The gateways' JWKS refresh interval: JWKS_REFRESH_SECONDS (istiod's
+ * interval on the kind target) unless LAB_JWKS_REFRESH_SECONDS overrides it.
+ */
+export function jwksRefreshSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.LAB_JWKS_REFRESH_SECONDS;
+  if (!raw) return JWKS_REFRESH_SECONDS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 86_400) {
+    throw new LabError('bad LAB_JWKS_REFRESH_SECONDS', `"${raw}" is not a whole number of seconds (1..86400)`, `unset it, or e.g. LAB_JWKS_REFRESH_SECONDS=${JWKS_REFRESH_SECONDS}`);
+  }
+  return n;
+}
+
+/** The gateway prints `GATEWAY READY {json}` once listening; the last one from this pid has its admin port. */
+export interface GatewayReady {
+  https: number;
+  http: number | null;
+  admin: number | null;
+  adminSocket?: string | null;
+  pid: number;
+}
+
+export function gatewayReadyInfo(log: string, pid: number): GatewayReady | undefined {
+  let text: string;
+  try {
+    text = readFileSync(log, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n').filter((l) => l.startsWith('GATEWAY READY '));
+  for (const l of lines.reverse()) {
+    try {
+      const info = JSON.parse(l.slice('GATEWAY READY '.length)) as GatewayReady;
+      if (info.pid === pid) return info;
+    } catch {
+      // a torn line: keep looking
+    }
+  }
+  return undefined;
 }

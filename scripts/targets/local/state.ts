@@ -5,13 +5,14 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { gatewayUrl, keycloakPublicUrl, type LabConfig, type Region } from '../../core/config.js';
 import type { LocalLayout } from './layout.js';
 import type { ProcRecord } from './processes.js';
-import { backendPort } from './services.js';
+import { backendPort, gatewayName, gatewayReadyInfo, jwksRefreshSeconds } from './services.js';
 
 export interface LocalState {
   target: 'local';
   keycloakUrl: string;
   adminConsole: string;
-  regions: Partial<Record<Region, { https: string; http: string }>>;
+  regions: Partial<Record<Region, { https: string; http: string; /** loopback admin: GET /jwks, POST /jwks/refresh */ admin?: string; /** the same control API on a unix socket (0600) */ adminSocket?: string }>>;
+  jwksRefreshSeconds: number;
   backend: { host: string; port: number; url: string };
   processes: Record<string, { pid: number; port?: number; log: string; startedAt: string }>;
   tls: { cert: string };
@@ -23,13 +24,23 @@ export interface LocalState {
 
 export function buildState(cfg: LabConfig, layout: LocalLayout, records: ProcRecord[], secretsFile: string, certFile: string): LocalState {
   const regions: LocalState['regions'] = {};
-  for (const r of cfg.regions) regions[r] = { https: gatewayUrl(cfg, r, 'https'), http: gatewayUrl(cfg, r, 'http') };
+  for (const r of cfg.regions) {
+    const rec = records.find((x) => x.name === gatewayName(r));
+    const ready = rec ? gatewayReadyInfo(rec.log, rec.pid) : undefined;
+    regions[r] = {
+      https: gatewayUrl(cfg, r, 'https'),
+      http: gatewayUrl(cfg, r, 'http'),
+      ...(ready?.admin ? { admin: `http://${cfg.host}:${ready.admin}` } : {}),
+      ...(ready?.adminSocket ? { adminSocket: ready.adminSocket } : {}),
+    };
+  }
   const port = backendPort(cfg);
   return {
     target: 'local',
     keycloakUrl: keycloakPublicUrl(cfg),
     adminConsole: `${keycloakPublicUrl(cfg)}/admin/`,
     regions,
+    jwksRefreshSeconds: jwksRefreshSeconds(),
     backend: { host: cfg.host, port, url: `http://${cfg.host}:${port}` },
     processes: Object.fromEntries(records.map((r) => [r.name, { pid: r.pid, port: r.port, log: r.log, startedAt: r.startedAt }])),
     tls: { cert: certFile },
