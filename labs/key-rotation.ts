@@ -17,11 +17,17 @@ const probe = (name: string, status: 200 | 401): GatewayStep => ({
   expect: status === 200 ? { status: 200, body: null } : { status: 401, body: KID_MISMATCH },
 });
 
+/** When a change happened, and how many JWKS fetches each gateway had made just BEFORE it. */
 type Phase = { at: number; counts: Map<Region, number | undefined> };
 
-async function phase(ctx: MultiRegionContext): Promise<Phase> {
+async function fetchCounts(ctx: MultiRegionContext): Promise<Map<Region, number | undefined>> {
   const jwks = ctx.forRegion(ctx.regions[0]!).jwks;
-  const counts = new Map(await Promise.all(ctx.regions.map(async (r) => [r, await jwks.fetchCount(r)] as const)));
+  return new Map(await Promise.all(ctx.regions.map(async (r) => [r, await jwks.fetchCount(r)] as const)));
+}
+
+async function change(ctx: MultiRegionContext, act: () => Promise<unknown>): Promise<Phase> {
+  const counts = await fetchCounts(ctx);
+  await act();
   return { at: Date.now(), counts };
 }
 
@@ -103,12 +109,14 @@ async function runAcrossRegions(ctx: MultiRegionContext): Promise<Partial<Record
   try {
     // 1. A new key with higher priority signs new tokens; the old one becomes passive.
     if (!ctx.forRegion(ctx.regions[0]!).naturalRefresh) await perRegion(ctx, (c) => c.jwks.refreshNow(c.region));
-    const added = await admin.addRsaGeneratedProvider(REALM, { priority: original.priority + 100, name: `${ROTATION_PREFIX}${Date.now()}` });
-    await admin.setProviderState(REALM, original.id, { active: false });
-    const rotated = await phase(ctx);
+    let added: KeyProvider | undefined;
+    const rotated = await change(ctx, async () => {
+      added = await admin.addRsaGeneratedProvider(REALM, { priority: original.priority + 100, name: `${ROTATION_PREFIX}${Date.now()}` });
+      await admin.setProviderState(REALM, original.id, { active: false });
+    });
     const newToken = await c0.token({ kind: 'password', ...DEMO, fresh: true });
     const newKid = String(decodeJwt(newToken).header.kid);
-    ctx.note(`added ${added.name} (priority ${added.priority}); ${original.name} is passive. old kid ${oldKid}, new kid ${newKid}`);
+    ctx.note(`added ${added!.name} (priority ${added!.priority}); ${original.name} is passive. old kid ${oldKid}, new kid ${newKid}`);
     if (newKid === oldKid) throw new Error('Keycloak still signs with the old key after the rotation');
 
     add(await perRegion(ctx, (c) => beforeRefresh(c, 'new token, before the gateway re-fetched JWKS', newToken, 401, rotated)));
@@ -116,8 +124,7 @@ async function runAcrossRegions(ctx: MultiRegionContext): Promise<Partial<Record
     add(await perRegion(ctx, (c) => afterRefresh(c, 'new token, after the gateway re-fetched JWKS', newToken, 200, rotated.at)));
 
     // 2. Disable the old key: it leaves JWKS, and tokens it signed die at the next refresh.
-    await admin.setProviderState(REALM, original.id, { enabled: false });
-    const disabled = await phase(ctx);
+    const disabled = await change(ctx, () => admin.setProviderState(REALM, original.id, { enabled: false }));
     add(await perRegion(ctx, (c) => beforeRefresh(c, 'old token, key disabled, before the next refresh', oldToken, 200, disabled)));
     add(await perRegion(ctx, (c) => afterRefresh(c, 'old token, after the next refresh', oldToken, 401, disabled.at)));
   } finally {

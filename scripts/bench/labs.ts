@@ -18,6 +18,8 @@ interface Row {
   pass: boolean | null;
   skipped?: boolean;
   durationMs: number;
+  error?: string;
+  steps?: Array<{ name: string; pass: boolean; failures?: string[] }>;
 }
 
 async function up(url: string): Promise<boolean> {
@@ -63,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
       const ran = last.filter((x) => !x.skipped);
       const failed = ran.filter((x) => !x.pass);
       process.stdout.write(`run ${i + 1}: ${wall.toFixed(1)} s wall (process start to exit), ${ran.length - failed.length}/${ran.length} passed${failed.length ? `, FAILED: ${failed.map((f) => `${f.id}[${f.region}]`).join(' ')}` : ''}\n`);
+      for (const f of failed) {
+        const why = f.error ?? (f.steps ?? []).filter((s) => !s.pass).map((s) => `${s.name}: ${(s.failures ?? []).join('; ')}`).join(' | ');
+        process.stdout.write(`  ${f.id}[${f.region}]: ${why}\n`);
+      }
     }
     const byLab = new Map<string, number>();
     for (const r of last) byLab.set(r.id, Math.max(byLab.get(r.id) ?? 0, r.durationMs));
