@@ -78,11 +78,12 @@ async function perRegion<T>(ctx: MultiRegionContext, f: (c: LabContext, r: Regio
 
 /** Put the realm's keys back as the realm file has them and make every gateway hold them again. */
 async function restore(ctx: MultiRegionContext, admin: KeyAdmin, original: KeyProvider | undefined, oldToken: string): Promise<void> {
+  // The original key first: with no active RS256 key at all Keycloak would invent a fallback one.
+  const now = original && (await admin.listKeyProviders(REALM)).find((p) => p.id === original.id);
+  if (now && (!now.active || !now.enabled)) await admin.setProviderState(REALM, now.id, { active: true, enabled: true });
   for (const p of await admin.listKeyProviders(REALM)) {
     if (p.name.startsWith(ROTATION_PREFIX)) await admin.deleteProvider(REALM, p.id);
   }
-  const now = original && (await admin.listKeyProviders(REALM)).find((p) => p.id === original.id);
-  if (now && (!now.active || !now.enabled)) await admin.setProviderState(REALM, now.id, { active: true, enabled: true });
   // Later runs (and labs) need the gateways to hold the original key again.
   await perRegion(ctx, async (c) => {
     const back = await afterRefresh(c, 'baseline restored: the original key verifies again', oldToken, 200, Date.now(), true);

@@ -209,6 +209,7 @@ export function prefetchTokens(labs: LabDefinition[], tokens: TokenSource): numb
 }
 
 function errored(lab: LabDefinition, region: Region, e: unknown, durationMs: number): LabResult {
+  if (process.env.LAB_DEBUG) process.stderr.write(`${lab.id} [${region}]: ${(e as Error)?.stack ?? e}\n`);
   const msg = isLabError(e) ? `${e.what}: ${e.why} (fix: ${e.fix})` : (e as Error)?.message ?? String(e);
   return { ...skipped(lab, region, ''), skipped: undefined, reason: undefined, pass: false, durationMs, actual: { status: 0, body: `error: ${msg}` }, error: msg };
 }

@@ -40,7 +40,7 @@ export interface RealmKeys {
   jwks: { keys: Array<Record<string, unknown>> };
 }
 
-function realmKeys(realm: string): RealmKeys {
+export function realmKeys(realm: string): RealmKeys {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = `${realm}-test-kid`;
   const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as Record<string, unknown>;
@@ -145,11 +145,13 @@ export function fakeBackend(path: string, headers: Record<string, string>): { st
 
 export type Answer = (call: CurlCall, region: Region) => Promise<{ status: number; body: string; headers: Record<string, string> }>;
 
-/** The gateway as the engine decides it, in front of the fake backend. */
-export function engineGateway(cfg: LabConfig, keys: Record<RealmName, RealmKeys>): Answer {
+export type HeldJwks = (region: Region, realm: RealmName) => RealmKeys['jwks'] | undefined;
+
+/** The gateway as the engine decides it, in front of the fake backend; `held` is the JWKS each region's gateway holds now. */
+export function engineGateway(cfg: LabConfig, held: HeldJwks): Answer {
   const policies = new Map<Region, PolicySet>(REGIONS.map((r) => [r, loadPolicies(renderManifests(cfg, r))]));
-  const lookup = (uri: string) => REALMS.map((r) => (uri.endsWith(`/realms/${r}/protocol/openid-connect/certs`) ? keys[r].jwks : undefined)).find(Boolean);
   return async (call, region) => {
+    const lookup = (uri: string) => REALMS.map((r) => (uri.endsWith(`/realms/${r}/protocol/openid-connect/certs`) ? held(region, r) : undefined)).find(Boolean);
     const u = new URL(call.url);
     const d = await decide({ method: call.method, path: u.pathname + u.search, headers: call.headers, host: u.host, scheme: 'https' }, policies.get(region)!, lookup);
     if (d.decision === 'deny') return { status: d.status, body: d.body, headers: d.headers };
@@ -196,5 +198,5 @@ export function fakeLab(cfg: LabConfig) {
   const keys = Object.fromEntries(REALMS.map((r) => [r, realmKeys(r)])) as Record<RealmName, RealmKeys>;
   const kc = keycloakAccess(cfg, { secrets: fakeSecrets(), realms });
   const tokens = new FakeKeycloakTokens(kc, cfg, realms, keys);
-  return { realms, keys, kc, tokens, gateway: engineGateway(cfg, keys) };
+  return { realms, keys, kc, tokens, gateway: engineGateway(cfg, (_region, realm) => keys[realm].jwks) };
 }
