@@ -56,7 +56,8 @@ async function beforeRefresh(ctx: LabContext, name: string, token: string, statu
 async function afterRefresh(ctx: LabContext, name: string, token: string, status: 200 | 401, from: number, housekeeping = false): Promise<StepOutcome> {
   // --natural-refresh measures the gateway's own timer; restoring the baseline never needs to wait for it.
   const forced = (housekeeping || !ctx.naturalRefresh) && (await ctx.jwks.refreshNow(ctx.region));
-  const deadline = Date.now() + (ctx.jwks.intervalSeconds(ctx.region) + 15) * 1000;
+  const interval = await ctx.jwks.intervalSeconds(ctx.region);
+  const deadline = Date.now() + (interval + 15) * 1000;
   let out: StepOutcome;
   for (;;) {
     out = await ctx.gateway(probe(name, status), token);
@@ -66,8 +67,8 @@ async function afterRefresh(ctx: LabContext, name: string, token: string, status
   const gap = (Date.now() - from) / 1000;
   out.notes = [
     forced
-      ? `${gap.toFixed(1)} s after the change, with the refresh forced by the lab (unforced it takes up to ${ctx.jwks.intervalSeconds(ctx.region)} s; --natural-refresh waits for it)`
-      : `observed gap: ${gap.toFixed(1)} s after the change (refresh interval ${ctx.jwks.intervalSeconds(ctx.region)} s)`,
+      ? `${gap.toFixed(1)} s after the change, with the refresh forced by the lab (unforced it takes up to ${interval} s; --natural-refresh waits for it)`
+      : `observed gap: ${gap.toFixed(1)} s after the change (refresh interval ${interval} s)`,
   ];
   return out;
 }
@@ -109,7 +110,9 @@ async function runAcrossRegions(ctx: MultiRegionContext): Promise<Partial<Record
 
   try {
     // 1. A new key with higher priority signs new tokens; the old one becomes passive.
-    if (!ctx.forRegion(ctx.regions[0]!).naturalRefresh) await perRegion(ctx, (c) => c.jwks.refreshNow(c.region));
+    // Where the target allows it, restart each gateway's refresh clock so its own
+    // timer cannot land inside the window the lab is about to show.
+    if (!c0.naturalRefresh) await perRegion(ctx, (c) => c.jwks.refreshNow(c.region, { restartTimer: true }));
     let added: KeyProvider | undefined;
     const rotated = await change(ctx, async () => {
       added = await admin.addRsaGeneratedProvider(REALM, { priority: original.priority + 100, name: `${ROTATION_PREFIX}${Date.now()}` });

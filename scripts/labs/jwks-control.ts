@@ -1,28 +1,43 @@
 // How a lab sees and drives the gateway's JWKS refresh. On kind istiod
 // refreshes on its own interval (PILOT_JWT_PUB_KEY_REFRESH_INTERVAL, set by the
-// kind target) and nobody can force it. The local gateway has a loopback admin
-// listener (scripts/gateway/main.ts --admin-port: GET /jwks, POST
-// /jwks/refresh) whose URL the local target records in state.json; without
-// it, SIGHUP to the recorded pid still makes it re-fetch now.
-import { request } from 'undici';
+// kind target) and nobody can force it. The local gateway has a control
+// channel (scripts/gateway/control.ts) on a unix socket whose path the local
+// target records in state.json: GET /jwks, POST /jwks/refresh[?restart=1].
+import { request } from 'node:http';
 import { JWKS_REFRESH_SECONDS, type LabConfig, type Region } from '../core/config.js';
 import { localLayout } from '../targets/local/layout.js';
 import { readState } from '../targets/local/state.js';
+import { join } from 'node:path';
 import type { JwksControl } from './types.js';
 
-async function adminCall(url: string, method: 'GET' | 'POST'): Promise<{ fetches?: number } | undefined> {
-  try {
-    const res = await request(url, { method, headersTimeout: 15_000, bodyTimeout: 15_000 });
-    const text = await res.body.text();
-    return res.statusCode === 200 ? (JSON.parse(text) as { fetches?: number }) : undefined;
-  } catch {
-    return undefined;
-  }
+interface ControlJwks {
+  refreshSeconds?: number;
+  fetches?: number;
+}
+
+/** One JSON call on the gateway's control socket; undefined when nothing answers. */
+function control(socketPath: string, method: 'GET' | 'POST', path: string): Promise<ControlJwks | undefined> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, method, path, timeout: 15_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          resolve(res.statusCode === 200 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as ControlJwks) : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
 }
 
 export function kindJwksControl(): JwksControl {
   return {
-    intervalSeconds: () => JWKS_REFRESH_SECONDS,
+    intervalSeconds: async () => JWKS_REFRESH_SECONDS,
     refreshNow: async () => false,
     fetchCount: async () => undefined,
     describe: () =>
@@ -32,27 +47,19 @@ export function kindJwksControl(): JwksControl {
 
 export function localJwksControl(env: NodeJS.ProcessEnv = process.env): JwksControl {
   const layout = localLayout(env);
-  const state = () => readState(layout);
-  const adminOf = (region: Region) => state()?.regions[region]?.admin;
+  const socketOf = (region: Region) => readState(layout)?.regions[region]?.adminSocket ?? join(layout.root, `gateway-${region}.sock`);
   return {
-    intervalSeconds: () => JWKS_REFRESH_SECONDS,
-    async refreshNow(region) {
-      const admin = adminOf(region);
-      if (admin) return (await adminCall(`${admin}/jwks/refresh`, 'POST')) !== undefined;
-      const pid = state()?.processes[`gateway-${region}`]?.pid;
-      if (!pid) return false;
-      try {
-        process.kill(pid, 'SIGHUP');
-        return true;
-      } catch {
-        return false;
-      }
+    async intervalSeconds(region) {
+      return (await control(socketOf(region), 'GET', '/jwks'))?.refreshSeconds ?? JWKS_REFRESH_SECONDS;
+    },
+    async refreshNow(region, opts = {}) {
+      const answer = await control(socketOf(region), 'POST', `/jwks/refresh${opts.restartTimer ? '?restart=1' : ''}`);
+      return answer !== undefined;
     },
     async fetchCount(region) {
-      const admin = adminOf(region);
-      return admin ? (await adminCall(`${admin}/jwks`, 'GET'))?.fetches : undefined;
+      return (await control(socketOf(region), 'GET', '/jwks'))?.fetches;
     },
-    describe: () => `the local gateway re-fetches every ${JWKS_REFRESH_SECONDS}s; the lab can force it (POST <admin>/jwks/refresh)`,
+    describe: () => 'the local gateway re-fetches on its own interval; the lab can force it through the control socket (POST /jwks/refresh)',
   };
 }
 

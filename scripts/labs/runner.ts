@@ -294,6 +294,18 @@ export async function runLabs(opts: RunnerOptions): Promise<LabResult[]> {
       });
     }
   }
+  // Labs that use the admin API log in while the others run: the first admin
+  // calls on a freshly started Keycloak are slow, and this overlaps them.
+  let adminP: Promise<KeyAdmin> | undefined;
+  const admin = () => {
+    adminP ??= (opts.admin ?? (async () => (await import('../keycloak/admin.js')).LabAdmin.connect(cfg, readSecrets(opts.env))))();
+    return adminP;
+  };
+  if (exclusive.length) {
+    admin()
+      .then((a) => a.listKeyProviders(PRIMARY_REALM))
+      .catch(() => undefined);
+  }
   await pool(ordinary, opts.concurrency ?? 6);
 
   for (const lab of exclusive) {
@@ -308,7 +320,7 @@ export async function runLabs(opts: RunnerOptions): Promise<LabResult[]> {
         if (!contexts.has(r)) contexts.set(r, makeContext(sh, lab, r, notes));
         return contexts.get(r)!;
       },
-      admin: opts.admin ?? (async () => (await import('../keycloak/admin.js')).LabAdmin.connect(cfg, readSecrets(opts.env))),
+      admin,
       note: (m) => notes.push(m),
     };
     try {

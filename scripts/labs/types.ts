@@ -168,12 +168,16 @@ export interface KeycloakAccess {
 
 export interface JwksControl {
   /** The refresh interval the region's gateway (or istiod) runs with, seconds. */
-  intervalSeconds(region: Region): number;
-  /** Ask the region's gateway to re-fetch now; false when the target cannot (kind: wait instead). */
-  refreshNow(region: Region): Promise<boolean>;
+  intervalSeconds(region: Region): Promise<number>;
+  /**
+   * Ask the region's gateway to re-fetch now; false when the target cannot
+   * (kind: wait instead). `restartTimer`: its next own refresh comes one full
+   * interval later, so nothing refreshes behind the lab's back meanwhile.
+   */
+  refreshNow(region: Region, opts?: { restartTimer?: boolean }): Promise<boolean>;
   /** How many times the region's gateway has fetched JWKS so far, when the target can tell. */
   fetchCount(region: Region): Promise<number | undefined>;
-  /** How the refresh is forced, for the report (e.g. the signal or URL). */
+  /** How the refresh works on this target, for the report. */
   describe(): string;
 }
 

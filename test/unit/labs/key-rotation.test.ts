@@ -62,7 +62,7 @@ function world(opts: { canForce: boolean; onChange?: (what: string) => void }) {
     listKeys: async () => ({ active: {}, keys: [] }),
   };
   const jwks: JwksControl = {
-    intervalSeconds: () => 1,
+    intervalSeconds: async () => 1,
     refreshNow: async (r) => {
       if (!opts.canForce) return false;
       refresh(r);
