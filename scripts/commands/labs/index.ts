@@ -6,6 +6,7 @@ import { info, printJson } from '../../core/log.js';
 import { LABS } from '../../../labs/index.js';
 import { runLabs } from '../../labs/runner.js';
 import { planLabs } from '../../labs/plan.js';
+import { assertLabUp } from '../../labs/preflight.js';
 import { formatDetails, formatTable, summaryLine, toJson } from '../../labs/report.js';
 import { toJunit } from '../../labs/junit.js';
 import type { LabDefinition } from '../../labs/types.js';
@@ -62,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
 
+  await assertLabUp(cfg);
   const started = Date.now();
   info(`running ${labs.length} lab(s) on the ${cfg.target} target, regions ${cfg.regions.join(', ')}…`);
   const results = await runLabs({
