@@ -29,6 +29,12 @@ async function run(ctx: LabContext): Promise<StepOutcome[]> {
     },
     session.accessToken,
   );
+  pass.notes = [
+    `GET ${kc.url}/realms/${PRIMARY_REALM}/protocol/openid-connect/auth?…&code_challenge_method=S256 showed Keycloak's login form`,
+    `POST of ${USER}'s credentials to the form's action answered 302 to ${redirectUri}?…&code=…`,
+    'the code and the code_verifier were exchanged at the token endpoint for the token above',
+    ...(pass.notes ?? []),
+  ];
 
   // A fresh code from the same browser session (no form this time), exchanged without the verifier.
   const again = await pkceAuthorize({ ...login, jar: session.jar as CookieJar });

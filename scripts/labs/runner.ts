@@ -108,6 +108,8 @@ function makeContext(sh: Shared, lab: LabDefinition, region: Region, notes: stri
       command,
       tokenFile,
       tokenPreview: token === undefined ? undefined : tokenPreview(token),
+      // What the backend's echo proved, in words (failed checks are listed as failures).
+      notes: failures.length === 0 && step.expect.checks?.length ? step.expect.checks.map((c) => `checked: ${c.what}`) : undefined,
     };
   };
 
