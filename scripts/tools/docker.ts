@@ -1,7 +1,7 @@
 // Docker, as the kind target uses it: is the engine there, which images are
 // on the host, and what kind's node containers look like. Argv builders are
 // exported so the dry-run plan shows exactly what the executor runs.
-import { run } from '../core/proc.js';
+import { CommandFailed, run } from '../core/proc.js';
 
 /** kind labels each node container with its cluster name. */
 export const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
@@ -47,10 +47,13 @@ export interface NodeContainer {
 
 export const inspectArgs = (container: string) => ['docker', 'inspect', '--type', 'container', container];
 
-/** One container, or undefined when it does not exist. */
+/** One container, or undefined when it does not exist (other docker errors throw). */
 export async function inspectContainer(container: string): Promise<NodeContainer | undefined> {
   const r = await run(inspectArgs(container), { reject: false });
-  if (r.exitCode !== 0) return undefined;
+  if (r.exitCode !== 0) {
+    if (/no such (container|object)/i.test(r.stderr)) return undefined;
+    throw new CommandFailed(r);
+  }
   const [c] = JSON.parse(r.stdout) as Array<{
     Name?: string;
     State?: { Running?: boolean };

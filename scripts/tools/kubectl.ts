@@ -13,13 +13,17 @@ export async function kubectlVersion(): Promise<string | undefined> {
   }
 }
 
-/** `-f <file>`, or `-f -` to read stdin. */
-export const applyArgs = (context: string, file: string) => ['kubectl', 'apply', '--context', context, '-f', file];
-export const diffArgs = (context: string, file: string) => ['kubectl', 'diff', '--context', context, '-f', file];
+const nsArgs = (namespace?: string) => (namespace ? ['--namespace', namespace] : []);
+
+/** `-f <file>`, or `-f -` to read stdin; a namespace makes kubectl refuse objects meant for another one. */
+export const applyArgs = (context: string, file: string, namespace?: string) =>
+  ['kubectl', 'apply', '--context', context, ...nsArgs(namespace), '-f', file];
+export const diffArgs = (context: string, file: string, namespace?: string) =>
+  ['kubectl', 'diff', '--context', context, ...nsArgs(namespace), '-f', file];
 
 /** True when applying would change nothing (kubectl diff exits 0; 1 means differences, >1 an error). */
-export async function unchanged(context: string, file: string, input?: string): Promise<boolean> {
-  const r = await run(diffArgs(context, file), { reject: false, input });
+export async function unchanged(context: string, file: string, input?: string, namespace?: string): Promise<boolean> {
+  const r = await run(diffArgs(context, file, namespace), { reject: false, input });
   return r.exitCode === 0;
 }
 

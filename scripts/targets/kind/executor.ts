@@ -68,7 +68,7 @@ export async function executeSteps(steps: Step[], run: KindRun, renderer: Render
     results.set(s.id, { id: s.id, region: s.region, title: s.title(run), command: s.command(run), ...r });
   };
 
-  const stepTask = (s: Step, laneState: { failed: boolean }): ListrTask => ({
+  const stepTask = (s: Step, laneState: { failed: boolean; mark(): void }): ListrTask => ({
     title: prefix(s.lane) + s.title(run),
     task: async (_ctx, task) => {
       const started = Date.now();
@@ -106,6 +106,7 @@ export async function executeSteps(steps: Step[], run: KindRun, renderer: Render
         gate.resolve();
       } catch (e) {
         laneState.failed = true;
+        laneState.mark();
         const interrupted = run.signal.aborted || e instanceof Interrupted;
         const d = describe(e);
         record(s, {
@@ -120,14 +121,15 @@ export async function executeSteps(steps: Step[], run: KindRun, renderer: Render
   });
 
   const laneTasks: ListrTask[] = [...lanes.entries()].map(([lane, laneSteps]) => {
-    const laneState = { failed: false };
     return {
       title: laneTitle(lane),
-      task: (_ctx, task) =>
-        task.newListr(
+      task: (_ctx, task) => {
+        const laneState = { failed: false, mark: () => (task.title = `${laneTitle(lane)} (stopped at a failed step)`) };
+        return task.newListr(
           laneSteps.map((s) => stepTask(s, laneState)),
           { concurrent: false, exitOnError: false },
-        ),
+        );
+      },
     };
   });
 

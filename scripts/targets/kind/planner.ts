@@ -15,7 +15,7 @@ import { applyArgs, nodesReady, rolloutStatusArgs, tlsSecretYaml, unchanged } fr
 import { hostPortsOf, kindClusterConfig, kindConfigYaml } from './cluster-config.js';
 import { imagesFor, imagesForRegions, type PinnedImage } from './images.js';
 import { ISTIO_NAMESPACE } from './istio-values.js';
-import { keycloakSecretDocs, yamlStream } from './keycloak.js';
+import { KEYCLOAK_NAMESPACE, keycloakSecretDocs, yamlStream } from './keycloak.js';
 import { istioReleases, keycloakRelease, sameJson, userSuppliedValues, type HelmRelease } from './releases.js';
 import { NODE_IP_PLACEHOLDER, type KindRun, type Lane, type Step, type StepIo } from './step.js';
 import { ensureTlsPair } from './tls.js';
@@ -105,7 +105,7 @@ function nodeAddressStep(lane: Lane): Step {
         throw new LabError(
           `no address for ${container} on the kind network`,
           node ? 'the container is not attached to the `kind` network' : `cluster ${clusterName(KEYCLOAK_REGION)} does not exist; the other regions trust its Keycloak`,
-          `npm run lab:up -- --target kind --regions ${KEYCLOAK_REGION},${run.cfg.regions.join(',')}`,
+          `npm run lab:up -- --target kind --regions ${[...new Set([KEYCLOAK_REGION, ...run.cfg.regions])].join(',')}`,
         );
       }
       run.facts.keycloakNodeAddress = node.kindNetworkIp;
@@ -142,6 +142,8 @@ function loadStep(region: Region, lane: Lane, image: PinnedImage): Step {
 
 function helmStep(region: Region, lane: Lane, key: HelmRelease['key'], releaseFor: (run: KindRun) => HelmRelease): Step {
   const context = kubeContext(region);
+  /** What the check saw, so the install does not ask helm twice. */
+  let seen: { state: Awaited<ReturnType<typeof releaseState>> } | undefined;
   const argv = (run: KindRun) => {
     const r = releaseFor(run);
     const hasValues = Object.keys(r.values).length > 0;
@@ -174,6 +176,7 @@ function helmStep(region: Region, lane: Lane, key: HelmRelease['key'], releaseFo
     check: async (run, io) => {
       const r = releaseFor(run);
       const state = await releaseState(r.release, r.namespace, context);
+      seen = { state };
       if (!state) return undefined;
       if (state.status !== 'deployed' || state.chart !== r.chartLabel) {
         io.progress(`release is ${state.status} (${state.chart}); installing ${r.chartLabel}`);
@@ -189,7 +192,7 @@ function helmStep(region: Region, lane: Lane, key: HelmRelease['key'], releaseFo
       const r = releaseFor(run);
       // A Ctrl-C during helm leaves the release "pending-*", which blocks
       // every later upgrade ("another operation is in progress"). Clear it.
-      const state = await releaseState(r.release, r.namespace, context);
+      const state = seen ? seen.state : await releaseState(r.release, r.namespace, context);
       if (state?.status === 'pending-install') {
         io.progress('an interrupted install left the release pending; removing it first');
         await exec(uninstallArgs(r.release, r.namespace, context));
@@ -241,7 +244,7 @@ function tlsSteps(region: Region): Step[] {
     lane: region,
     region,
     title: () => `apply the gateway TLS Secret (stdin)`,
-    command: () => applyArgs(context, '-'),
+    command: () => applyArgs(context, '-', ISTIO_NAMESPACE),
     mutates: true,
     stdin: async (run) => {
       const y = run.facts.tlsSecretYaml[region];
@@ -250,7 +253,7 @@ function tlsSteps(region: Region): Step[] {
     },
     check: async (run) => {
       const y = run.facts.tlsSecretYaml[region];
-      return y && (await unchanged(context, '-', y)) ? 'applied and unchanged' : undefined;
+      return y && (await unchanged(context, '-', y, ISTIO_NAMESPACE)) ? 'applied and unchanged' : undefined;
     },
   };
   return [render, apply];
@@ -324,11 +327,11 @@ function keycloakSteps(cfg: LabConfig, opts: PlanOptions): Step[] {
     lane,
     region,
     title: () => 'apply namespace keycloak and its Secrets (admin password, realm placeholders, realm files) via stdin',
-    command: () => applyArgs(context, '-'),
+    command: () => applyArgs(context, '-', KEYCLOAK_NAMESPACE),
     mutates: true,
     after: [`${region}/cluster`],
     stdin: secretsYaml,
-    check: async (run) => ((await unchanged(context, '-', await secretsYaml(run))) ? 'applied and unchanged' : undefined),
+    check: async (run) => ((await unchanged(context, '-', await secretsYaml(run), KEYCLOAK_NAMESPACE)) ? 'applied and unchanged' : undefined),
   };
   const release = (run: KindRun) => keycloakRelease(cfg, run.dryRun ? 'lab-admin' : run.secrets().keycloakAdmin.username);
   const helm = helmStep(region, lane, 'keycloak', release);

@@ -4,7 +4,6 @@
 // Charts resolve only from the places the lab uses: the Istio repo URL at
 // 1.23.2 and the Bitnami OCI Keycloak chart at 21.4.4.
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { clusterOfContext, delay, die, out, parseArgs, readState, update } from './common.mjs';
 
 const ISTIO_REPO = 'https://istio-release.storage.googleapis.com/charts';
@@ -71,6 +70,7 @@ export async function helm(args) {
     await delay();
     if (meta.error) die(meta.error);
     let values = {};
+    const { parse } = await import('yaml'); // loaded only when needed: every fake call pays its imports
     for (const f of flags.values ?? []) values = merge(values, parse(readFileSync(f, 'utf8')) ?? {});
     for (const kv of flags.set ?? []) {
       const i = kv.indexOf('=');

@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { STATE_DIR, delay, die, killServer, normalizeImage, out, parseArgs, readState, sleep, update } from './common.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -62,7 +61,7 @@ export async function kind(args) {
   if (cmd === 'create' && sub === 'cluster') {
     const { flags } = parseArgs(rest);
     const name = flags.name ?? 'kind';
-    const cfg = flags.config ? parse(readFileSync(flags.config, 'utf8')) : { kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' };
+    const cfg = flags.config ? (await import('yaml')).parse(readFileSync(flags.config, 'utf8')) : { kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' };
     const problems = validateConfig(cfg, name);
     if (problems.length) die(`ERROR: failed to create cluster: invalid config: ${problems.join('; ')}`);
     const clash = await update((s) => {

@@ -5,7 +5,6 @@
 // from the base chart, objects need apiVersion/kind/metadata.name.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
 import { CLUSTER_SCOPED, deployed, isIstioKind, objectKey, objectsOf, workloadObject, workloads } from './cluster.mjs';
 import { clusterOfContext, delay, die, out, parseArgs, readState, update } from './common.mjs';
 
@@ -38,6 +37,7 @@ async function readDocs(file) {
   else if (statSync(file).isDirectory()) texts = readdirSync(file).filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => readFileSync(join(file, n), 'utf8'));
   else texts = [readFileSync(file, 'utf8')];
   const docs = [];
+  const { parseAllDocuments } = await import('yaml');
   for (const t of texts) {
     for (const d of parseAllDocuments(t)) {
       if (d.errors.length) die(`error: error parsing ${file}: ${d.errors[0].message}`);
@@ -48,13 +48,16 @@ async function readDocs(file) {
   return docs;
 }
 
-function checkDoc(c, doc, namespacesSoFar) {
+function checkDoc(c, doc, namespacesSoFar, flagNs) {
   if (!doc.apiVersion || !doc.kind || !doc.metadata?.name) return `error: error validating data: apiVersion, kind and metadata.name are required`;
   if (isIstioKind(doc) && !deployed(c, 'istio-system', 'istio-base')) {
     return `error: resource mapping not found for name: "${doc.metadata.name}" namespace: "${doc.metadata.namespace ?? ''}" from "-": no matches for kind "${doc.kind}" in version "${doc.apiVersion}"\nensure CRDs are installed first`;
   }
   if (!CLUSTER_SCOPED.has(doc.kind)) {
-    const ns = doc.metadata.namespace ?? 'default';
+    if (flagNs && doc.metadata.namespace && doc.metadata.namespace !== flagNs) {
+      return `error: the namespace from the provided object "${doc.metadata.namespace}" does not match the namespace "${flagNs}". You must pass '--namespace=${doc.metadata.namespace}' to perform this operation.`;
+    }
+    const ns = doc.metadata.namespace ?? flagNs ?? 'default';
     if (!namespacesSoFar.has(ns)) return `Error from server (NotFound): error when creating: namespaces "${ns}" not found`;
   }
   return undefined;
@@ -95,12 +98,13 @@ export async function kubectl(args) {
       type: 'kubernetes.io/tls',
       data: { 'tls.crt': readFileSync(flags.cert).toString('base64'), 'tls.key': readFileSync(flags.key).toString('base64') },
     };
-    out(flags.output === 'json' ? JSON.stringify(secret) : stringify(secret));
+    out(flags.output === 'json' ? JSON.stringify(secret) : (await import('yaml')).stringify(secret));
     return 0;
   }
 
   if (cmd === 'apply' || cmd === 'diff') {
     const docs = await readDocs(flags.filename);
+    for (const d of docs) if (flags.namespace && d.metadata && !d.metadata.namespace && !CLUSTER_SCOPED.has(d.kind)) d.metadata.namespace = flags.namespace;
     await delay();
     if (cmd === 'diff') {
       const c = needCluster(readState(), context);
@@ -115,7 +119,7 @@ export async function kubectl(args) {
       const lines = [];
       const errors = [];
       for (const d of docs) {
-        const err = checkDoc(c, d, namespaces);
+        const err = checkDoc(c, d, namespaces, flags.namespace);
         if (err) {
           errors.push(err);
           continue;
