@@ -168,7 +168,7 @@ export const curlTest: TutorialStep = {
     curlLine(cfg, '/api/books'),
     `JWT=${tokenCmd(cfg)}`,
     curlStatusLine(cfg, '/api/books', 'JWT'),
-    `curl -sk -H "Authorization: Bearer $JWT" ${gw(cfg)}/api/books | node -pe 'JSON.stringify(JSON.parse(require("fs").readFileSync(0, "utf8")).receivedJwtPayload)'`,
+    `curl -sk -H "Authorization: Bearer $JWT" ${gw(cfg)}/api/books | node -pe 'const b = require("fs").readFileSync(0, "utf8"); try { "backend received: " + JSON.stringify(JSON.parse(b).receivedJwtPayload) } catch { "not the backend: " + b }'`,
     ...cfg.regions.slice(1).map((r) => curlStatusLine(cfg, '/api/books', 'JWT', r)),
   ],
   verify: ({ cfg, lab }) =>
@@ -182,7 +182,10 @@ export const curlTest: TutorialStep = {
         c.that(payload?.tenant === 'acme-books', `${region}: backend received the verified tenant claim`, JSON.stringify(payload?.tenant ?? null));
       }
     }),
-  hints: ['A 401 with a token: run `npm run lab -- doctor --user demo-user --client admin-portal`; it names the check that failed.'],
+  hints: [
+    'Refused with a token? `npm run lab -- doctor --user demo-user --client admin-portal` names the check (401) or the policy (403) that refused it.',
+    '`npm run lab:reset` puts the shipped policies and realms back if something was changed.',
+  ],
 };
 
 export const irsaServiceAccount: TutorialStep = {
