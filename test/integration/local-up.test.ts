@@ -76,11 +76,17 @@ describe.skipIf(!lab)('local target with real Keycloak 24.0.5', () => {
       .sign(key);
   }
 
+  /** The gateway's control API, on its unix socket (recorded in state.json from its READY line). */
   async function gatewayAdmin(region: Region, path: string, method: 'GET' | 'POST' = 'GET') {
-    const base = state.regions[region]?.admin;
-    if (!base) throw new Error(`no gateway admin URL for ${region} in state.json`);
-    const res = await request(`${base}${path}`, { method });
-    return (await res.body.json()) as { fetches: number; entries?: Array<{ key: string; jwks?: { keys?: Array<{ kid?: string }> } }> };
+    const socketPath = state.regions[region]?.adminSocket;
+    if (!socketPath) throw new Error(`no gateway control socket for ${region} in state.json`);
+    const agent = new Agent({ connect: { socketPath } });
+    try {
+      const res = await request(`http://gateway${path}`, { method, dispatcher: agent });
+      return (await res.body.json()) as { fetches: number; entries?: Array<{ key: string; jwks?: { keys?: Array<{ kid?: string }> } }> };
+    } finally {
+      await agent.close();
+    }
   }
   const gatewayKids = async (region: Region) =>
     (await gatewayAdmin(region, '/jwks')).entries?.flatMap((e) => e.jwks?.keys?.map((k) => String(k.kid)) ?? []) ?? [];

@@ -1,10 +1,5 @@
 // The local target: a real Keycloak 24.0.5 (Java process, no Docker), the
 // catalog backend, and one emulated Istio ingress gateway per region.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { LabError } from '../../core/errors.js';
-import { REPO_ROOT } from '../../core/paths.js';
 import type { Target } from '../types.js';
 import { downLocal } from './down.js';
 import { statusLocal } from './status.js';
@@ -14,13 +9,9 @@ export const localTarget: Target = {
   up: upLocal,
   down: downLocal,
   status: statusLocal,
-  // The reset itself (realms back to baseline through the admin API) lives in scripts/reset/.
+  // The reset itself (realms and gateway policies back to baseline) lives in
+  // scripts/reset/; loaded on demand so up/down/status never pay for it.
   async reset(cfg, opts) {
-    const mod = join(REPO_ROOT, 'scripts', 'reset', 'index.ts');
-    if (!existsSync(mod)) {
-      throw new LabError('lab:reset is not built yet', 'scripts/reset/ has not landed in this checkout', 'npm run lab:down -- --target local && npm run lab:up -- --target local');
-    }
-    const { resetLab } = (await import(pathToFileURL(mod).href)) as { resetLab: Target['reset'] };
-    return resetLab(cfg, opts);
+    return (await import('../../reset/index.js')).resetLab(cfg, opts);
   },
 };

@@ -169,9 +169,6 @@ export function gatewaySpec(
       tls.key,
       '--jwks-refresh-seconds',
       String(jwksRefreshSeconds()),
-      // Loopback admin on an ephemeral port (GET /jwks, POST /jwks/refresh): read from the READY line.
-      '--admin-port',
-      '0',
     ],
     cwd: REPO_ROOT,
     env: baseEnv,

@@ -11,7 +11,7 @@ export interface LocalState {
   target: 'local';
   keycloakUrl: string;
   adminConsole: string;
-  regions: Partial<Record<Region, { https: string; http: string; /** loopback admin: GET /jwks, POST /jwks/refresh */ admin?: string; /** the same control API on a unix socket (0600) */ adminSocket?: string }>>;
+  regions: Partial<Record<Region, { https: string; http: string; /** the gateway's control API (GET /jwks, POST /jwks/refresh, …) on a unix socket (0600) */ adminSocket?: string }>>;
   jwksRefreshSeconds: number;
   backend: { host: string; port: number; url: string };
   processes: Record<string, { pid: number; port?: number; log: string; startedAt: string }>;
@@ -30,7 +30,6 @@ export function buildState(cfg: LabConfig, layout: LocalLayout, records: ProcRec
     regions[r] = {
       https: gatewayUrl(cfg, r, 'https'),
       http: gatewayUrl(cfg, r, 'http'),
-      ...(ready?.admin ? { admin: `http://${cfg.host}:${ready.admin}` } : {}),
       ...(ready?.adminSocket ? { adminSocket: ready.adminSocket } : {}),
     };
   }
