@@ -103,16 +103,6 @@ export async function passwordGrant(g: PasswordGrant): Promise<TokenSet> {
   return toTokenSet(await passwordGrantResponse(g), started);
 }
 
-export async function clientCredentials(o: { keycloakUrl: string; realm: RealmName | string; clientId: string; clientSecret: string }): Promise<TokenSet> {
-  const started = Date.now();
-  const r = await tokenRequest(o.keycloakUrl, o.realm, {
-    grant_type: 'client_credentials',
-    client_id: o.clientId,
-    client_secret: o.clientSecret,
-  });
-  return toTokenSet(r, started);
-}
-
 // ── the scripted browser ───────────────────────────────────────────────────
 
 /** Just enough of a cookie jar for one Keycloak host: name=value, no attributes honoured. */
