@@ -2,13 +2,15 @@
 // and doctor take ports from the LabConfig; this file records what actually
 // runs (pids, logs, URLs) for status, tests and people.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { gatewayUrl, keycloakPublicUrl, type LabConfig, type Region } from '../../core/config.js';
+import { gatewayUrl, keycloakPublicUrl, REGIONS, type LabConfig, type Region } from '../../core/config.js';
 import type { LocalLayout } from './layout.js';
 import type { ProcRecord } from './processes.js';
 import { backendPort, gatewayName, gatewayReadyInfo, jwksRefreshSeconds } from './services.js';
 
 export interface LocalState {
   target: 'local';
+  /** The config the lab was started with: status and down probe what runs, whatever LAB_PORT_OFFSET says now. */
+  config: LabConfig;
   keycloakUrl: string;
   adminConsole: string;
   regions: Partial<Record<Region, { https: string; http: string; /** the gateway's control API (GET /jwks, POST /jwks/refresh, …) on a unix socket (0600) */ adminSocket?: string }>>;
@@ -23,8 +25,10 @@ export interface LocalState {
 }
 
 export function buildState(cfg: LabConfig, layout: LocalLayout, records: ProcRecord[], secretsFile: string, certFile: string): LocalState {
+  // An `up --regions us-east` after a full `up` keeps the other gateways: list every one that runs.
+  const live = REGIONS.filter((r) => cfg.regions.includes(r) || records.some((x) => x.name === gatewayName(r)));
   const regions: LocalState['regions'] = {};
-  for (const r of cfg.regions) {
+  for (const r of live) {
     const rec = records.find((x) => x.name === gatewayName(r));
     const ready = rec ? gatewayReadyInfo(rec.log, rec.pid) : undefined;
     regions[r] = {
@@ -36,6 +40,7 @@ export function buildState(cfg: LabConfig, layout: LocalLayout, records: ProcRec
   const port = backendPort(cfg);
   return {
     target: 'local',
+    config: { ...cfg, regions: live },
     keycloakUrl: keycloakPublicUrl(cfg),
     adminConsole: `${keycloakPublicUrl(cfg)}/admin/`,
     regions,

@@ -7,6 +7,7 @@ import { localLayout, type LocalLayout } from './layout.js';
 import { identify, readRecords, type Identity, type ProcRecord } from './processes.js';
 import { backendName, backendSpec, gatewayName, gatewaySpec, keycloakName, keycloakSpec, type ServiceSpec } from './services.js';
 import { tlsFiles } from './tls.js';
+import { readState } from './state.js';
 
 export interface ProcessStatus {
   name: string;
@@ -25,8 +26,10 @@ function specFor(cfg: LabConfig, layout: LocalLayout, rec: ProcRecord): ServiceS
   return region ? gatewaySpec(cfg, layout, region, tlsFiles(layout), {}) : undefined;
 }
 
-export async function localStatus(cfg: LabConfig): Promise<{ running: boolean; healthy: boolean; processes: ProcessStatus[]; urls: Record<string, string> }> {
+export async function localStatus(asked: LabConfig): Promise<{ running: boolean; healthy: boolean; processes: ProcessStatus[]; urls: Record<string, string> }> {
   const layout = localLayout();
+  // Probe the ports the lab was started on, even if LAB_PORT_OFFSET changed since.
+  const cfg = readState(layout)?.config ?? asked;
   const processes = await Promise.all(
     readRecords(layout.pids).map(async (rec): Promise<ProcessStatus> => {
       const state = await identify(rec);

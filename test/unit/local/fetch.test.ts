@@ -25,7 +25,7 @@ afterEach(async () => {
 describe('ensureKeycloak (fake distribution over loopback)', () => {
   it('downloads, extracts, pre-builds with the lab build options, and marks the cache complete', async () => {
     const source = { url: repo.url, sha1Url: repo.sha1Url, pinnedSha1: sha1(body) };
-    const dist = await ensureKeycloak({ env, source });
+    const dist = await ensureKeycloak({ env, source, checkJava: false });
     expect(dist.source).toBe('download');
     expect(cachedKeycloak(env)).toBe(dist.home);
     expect(existsSync(join(dist.home, READY_MARKER))).toBe(true);
@@ -35,14 +35,14 @@ describe('ensureKeycloak (fake distribution over loopback)', () => {
     // No temp folders or partial files left.
     expect(readdirSync(keycloakCacheDir(env)).filter((n) => n.startsWith('.'))).toEqual([]);
 
-    const again = await ensureKeycloak({ env, source });
+    const again = await ensureKeycloak({ env, source, checkJava: false });
     expect(again).toMatchObject({ home: dist.home, source: 'cache' });
     expect(repo.hits.tarball).toBe(1);
   });
 
   it('lets concurrent callers share one fetch', async () => {
     const source = { url: repo.url, sha1Url: repo.sha1Url, pinnedSha1: sha1(body) };
-    const [a, b] = await Promise.all([ensureKeycloak({ env, source }), ensureKeycloak({ env, source })]);
+    const [a, b] = await Promise.all([ensureKeycloak({ env, source, checkJava: false }), ensureKeycloak({ env, source, checkJava: false })]);
     expect(a.home).toBe(b.home);
     expect(repo.hits.tarball).toBe(1);
     expect([a.source, b.source].sort()).toEqual(['cache', 'download']);
@@ -50,7 +50,7 @@ describe('ensureKeycloak (fake distribution over loopback)', () => {
 
   it('leaves no cache entry when the checksum is wrong', async () => {
     const source = { url: repo.url, sha1Url: repo.sha1Url, pinnedSha1: 'a'.repeat(40) };
-    await expect(ensureKeycloak({ env, source })).rejects.toBeInstanceOf(LabError);
+    await expect(ensureKeycloak({ env, source, checkJava: false })).rejects.toBeInstanceOf(LabError);
     expect(cachedKeycloak(env)).toBeUndefined();
     expect(readdirSync(keycloakCacheDir(env))).toEqual([]);
   });
