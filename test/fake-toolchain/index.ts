@@ -165,13 +165,19 @@ export function makeFakeLab(opts: FakeLabOptions = {}): FakeLab {
   };
 }
 
-/** True while a process with this pid exists. */
+/** True while a process with this pid runs (a zombie waiting to be reaped counts as gone). */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S …"; containers without an init that reaps leave Z entries.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): kill(0) is all we have
   }
 }
 

@@ -38,10 +38,13 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The process's command line, or undefined when it is gone. */
+/** The process's command line, or undefined when it is gone (or a zombie nobody reaped). */
 async function commandOf(pid: number): Promise<string | undefined> {
-  const r = await run(['ps', '-o', 'command=', '-p', String(pid)], { reject: false });
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  const r = await run(['ps', '-o', 'stat=,command=', '-p', String(pid)], { reject: false });
+  if (r.exitCode !== 0) return undefined;
+  const m = /^\s*(\S+)\s+(.*)$/s.exec(r.stdout.trim());
+  if (!m || m[1]!.startsWith('Z')) return undefined;
+  return m[2]!.trim();
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,8 +72,9 @@ export async function stopRecorded(p: PidRecord): Promise<string> {
     }
   };
   signal('SIGTERM');
-  for (let i = 0; i < 50 && alive(p.pid); i++) await sleep(100);
-  if (alive(p.pid)) signal('SIGKILL');
+  const running = async () => alive(p.pid) && (await commandOf(p.pid)) !== undefined;
+  for (let i = 0; i < 50 && (await running()); i++) await sleep(100);
+  if (await running()) signal('SIGKILL');
   rmSync(p.file, { force: true });
   return `stopped pid ${p.pid}${p.command ? ` (${p.command})` : ''}`;
 }
