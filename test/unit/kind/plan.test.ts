@@ -87,7 +87,7 @@ describe('kind plan', () => {
     for (const region of REGIONS) {
       const steps = all.filter((p) => p.region === region).map(line);
       const tls = steps.findIndex((l) => l.startsWith('kubectl create secret tls bookstore-gateway-tls') && l.includes('--dry-run=client'));
-      expect(steps[tls + 1]).toBe(`kubectl apply --context kind-bookstore-platform-${region} -f -`);
+      expect(steps[tls + 1]).toBe(`kubectl apply --context kind-bookstore-platform-${region} --namespace istio-system -f -`);
       const apply = steps.indexOf(`kubectl apply --context kind-bookstore-platform-${region} -f /tmp/lab-plan-test/kind/${region}/manifests.yaml`);
       expect(apply).toBeGreaterThan(tls);
       const waits = steps.filter((l) => l.startsWith('curl '));
