@@ -149,7 +149,8 @@ export async function upLocal(cfg: LabConfig, opts: TargetOptions): Promise<numb
   const ctx: UpCtx = await withLock(
     layout.upLock,
     async () => {
-      const tty = Boolean(process.stderr.isTTY) && !opts.json;
+      // listr2 falls back to its line-by-line renderer when stdout is not a terminal.
+      const tty = Boolean(process.stdout.isTTY) && !opts.json;
       const tasks = new Listr<UpCtx>(
         [
           {
@@ -234,7 +235,11 @@ export async function upLocal(cfg: LabConfig, opts: TargetOptions): Promise<numb
                             timeoutMs: KEYCLOAK_READY_TIMEOUT_MS,
                             logFile: spec.log,
                             alive: async () => (await identify(rec)) === 'ours',
-                            onProgress: (m) => (t2.output = m),
+                            // A terminal redraws in place; a CI log gets a line every 5 s.
+                            onProgress: (m) => {
+                              const secs = Number(/\((\d+) s\)/.exec(m)?.[1] ?? 0);
+                              if (tty || secs % 5 === 0) t2.output = m;
+                            },
                           });
                           t2.output = `ready in ${(ms / 1000).toFixed(1)} s`;
                         },
