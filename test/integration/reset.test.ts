@@ -3,7 +3,6 @@
 // gone afterwards, tutorial progress survives unless --progress, and running
 // it twice is fine. Timing is measured by scripts/bench/reset.ts, not here.
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { PRIMARY_REALM } from '../../scripts/core/config.js';
 import { LabAdmin, baselineProviderNames } from '../../scripts/keycloak/admin.js';

@@ -6,17 +6,16 @@ import { GatewayControl } from '../../reset/gateway-control.js';
 import { securityDocs } from '../break/patches.js';
 import type { GatewayView } from '../services.js';
 
-export function localGatewayView(cfg: LabConfig, env: NodeJS.ProcessEnv = process.env): GatewayView {
+export function localGatewayView(cfg: LabConfig): GatewayView {
   const controls = new Map<Region, GatewayControl>();
   const control = (region: Region) => {
     let c = controls.get(region);
     if (!c) {
-      c = new GatewayControl(region, undefined);
+      c = new GatewayControl(region);
       controls.set(region, c);
     }
     return c;
   };
-  void env;
   return {
     async policies(region) {
       const p = await control(region).policies();
