@@ -97,6 +97,7 @@ export async function kindContainers(): Promise<Array<{ name: string; cluster: s
 }
 
 export const removeContainersArgs = (names: string[]) => ['docker', 'rm', '--force', ...names];
+export const startContainerArgs = (name: string) => ['docker', 'start', name];
 
 /** Image references containerd holds on a kind node (read with crictl inside the node). */
 export async function nodeImages(container: string): Promise<Set<string>> {

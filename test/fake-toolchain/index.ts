@@ -55,6 +55,8 @@ export interface FakeLab {
   lab(args: string[], env?: Record<string, string>): Promise<LabRun>;
   /** Start `lab <args>` in its own process group (so a test can Ctrl-C it like a terminal would). */
   start(args: string[], env?: Record<string, string>): { child: ChildProcess; done: Promise<LabRun> };
+  /** Run one fake tool directly (a user's own cluster, a Docker restart, …); resolves with its exit code. */
+  tool(name: 'docker' | 'kind' | 'helm' | 'kubectl', args: string[]): Promise<number>;
   /** Kill every fake node process and remove the temp dirs. */
   cleanup(): void;
 }
@@ -146,6 +148,11 @@ export function makeFakeLab(opts: FakeLabOptions = {}): FakeLab {
     },
     state,
     lab: (args, extra) => start(args, extra).done,
+    tool: (name, args) =>
+      new Promise((res) => {
+        const p = spawn(join(FAKE_BIN, name), args, { env: { ...process.env, ...env }, stdio: 'ignore' });
+        p.on('close', (code) => res(code ?? 1));
+      }),
     start,
     cleanup: () => {
       for (const c of Object.values(state().clusters)) {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alive, isMutating, makeFakeLab, pickTestOffset, FAKE_BIN, type FakeLab } from '../fake-toolchain/index.js';
+import { alive, isMutating, makeFakeLab, pickTestOffset, type FakeLab } from '../fake-toolchain/index.js';
 
 let lab: FakeLab;
 const strays: number[] = [];
@@ -25,13 +25,7 @@ afterAll(() => {
   lab?.cleanup();
 });
 
-/** Run a fake tool directly (a user's own kind cluster, say). */
-function tool(name: string, args: string[]): Promise<number> {
-  return new Promise((res) => {
-    const p = spawn(join(FAKE_BIN, name), args, { env: { ...process.env, ...lab.env }, stdio: 'ignore' });
-    p.on('close', (code) => res(code ?? 1));
-  });
-}
+const tool = (name: 'kind', args: string[]) => lab.tool(name, args);
 
 describe('kind down (fake toolchain)', () => {
   it('removes every lab cluster, node process and recorded process, keeps a foreign cluster, and can run twice', async () => {

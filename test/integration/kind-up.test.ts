@@ -28,7 +28,8 @@ const ctx = (r: string) => `kind-bookstore-platform-${r}`;
 
 describe('kind up (fake toolchain)', () => {
   it('builds three clusters, Istio in order, Keycloak in us-east, and the gateways answer', async () => {
-    const r = await lab.lab(['up', '--target', 'kind']);
+    // Slow creates (as real ones are) make the overlap below meaningful.
+    const r = await lab.lab(['up', '--target', 'kind'], { FAKE_SLOW_ON: 'kind create cluster', FAKE_SLOW_MS: '1500' });
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain('0 failed');
 
@@ -151,5 +152,24 @@ describe('kind up (fake toolchain)', () => {
     expect(r.code, r.stderr).toBe(0);
     const mutations = lab.calls().slice(before).filter(isMutating).map((c) => `${c.args[0]} ${c.args[2]} ${c.args[c.args.indexOf('--kube-context') + 1]}`);
     expect(mutations).toEqual([`upgrade istiod ${ctx('eu-west')}`]);
+  });
+
+  it('after a Docker restart, starts the stopped node instead of recreating it, and re-points the other regions', async () => {
+    const oldIp = lab.state().clusters['bookstore-platform-us-east']!.ip;
+    expect(await lab.tool('docker', ['stop', 'bookstore-platform-us-east-control-plane'])).toBe(0);
+    const before = lab.calls().length;
+    const r = await lab.lab(['up', '--target', 'kind']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const newIp = lab.state().clusters['bookstore-platform-us-east']!.ip;
+    expect(newIp).not.toBe(oldIp);
+    const mutations = lab.calls().slice(before).filter(isMutating).map(callLine);
+    expect(mutations).toEqual([
+      'docker start bookstore-platform-us-east-control-plane',
+      ...['eu-west', 'ap-south'].map((x) => expect.stringMatching(new RegExp(`^kubectl apply --context ${ctx(x)} -f .*/${x}/manifests\\.yaml$`))),
+    ].map((m) => m) as unknown[]);
+    const ra = Object.values(lab.state().clusters['bookstore-platform-eu-west']!.objects).find((o) => o.kind === 'RequestAuthentication') as unknown as {
+      spec: { jwtRules: Array<{ jwksUri: string }> };
+    };
+    expect(ra.spec.jwtRules[0]!.jwksUri).toContain(`http://${newIp}:30090/`);
   });
 });

@@ -8,7 +8,7 @@ import { KEYCLOAK_REGION, PRIMARY_REALM, clusterName, jwksUriFor, kubeContext, t
 import { LabError } from '../../core/errors.js';
 import { run as runTool } from '../../core/proc.js';
 import { GATEWAY_TLS_SECRET, renderManifests, toYaml, type KubeDoc } from '../../manifests/index.js';
-import { inspectArgs, inspectContainer, imageOnHost, nodeImages, normalizeImage, publishedHostPorts, pullArgs } from '../../tools/docker.js';
+import { inspectArgs, inspectContainer, imageOnHost, nodeImages, normalizeImage, publishedHostPorts, pullArgs, startContainerArgs } from '../../tools/docker.js';
 import { controlPlaneContainer, createClusterArgs, deleteClusterArgs, kindClusters, loadImageArgs } from '../../tools/kind.js';
 import { releaseState, releaseValues, rollbackArgs, uninstallArgs, upgradeInstallArgs } from '../../tools/helm.js';
 import { applyArgs, nodesReady, rolloutStatusArgs, tlsSecretYaml, unchanged } from '../../tools/kubectl.js';
@@ -32,6 +32,8 @@ const write = (file: string, content: string) => {
   writeFileSync(file, content);
 };
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 const exec = async (argv: string[], input?: string) => {
   await runTool(argv, { input });
 };
@@ -50,26 +52,36 @@ function pullStep(image: PinnedImage): Step {
 
 function clusterStep(cfg: LabConfig, region: Region, opts: PlanOptions): Step {
   const name = clusterName(region);
-  let replaceBroken = false;
+  const node = controlPlaneContainer(name);
+  /** What the check found: nothing (create), a stopped node (start it), a broken cluster (replace it). */
+  let repair: 'start' | 'recreate' | undefined;
+  const create = (run: KindRun) =>
+    createClusterArgs({ name, configFile: run.paths.kindConfig(region), wait: run.timeouts.clusterWait, image: opts.nodeImage });
   return {
     id: `${region}/cluster`,
     lane: region,
     region,
     title: () => `create kind cluster ${name}`,
-    command: (run) =>
-      createClusterArgs({ name, configFile: run.paths.kindConfig(region), wait: run.timeouts.clusterWait, image: opts.nodeImage }),
+    command: create,
     mutates: true,
     prepare: async (run) => write(run.paths.kindConfig(region), kindConfigYaml(kindClusterConfig(cfg, region))),
     check: async (_run, io) => {
+      repair = undefined;
       if (!(await kindClusters()).includes(name)) return undefined;
       const health = await nodesReady(kubeContext(region));
+      const container = await inspectContainer(node);
       if (!health.ready) {
-        replaceBroken = true;
-        io.progress(`${name} exists but is not healthy (${health.detail}); recreating it`);
+        // After a reboot or Docker restart the node may just be stopped: start
+        // it rather than throw away the cluster (and Keycloak's database).
+        repair = container && !container.running ? 'start' : 'recreate';
+        io.progress(
+          repair === 'start'
+            ? `${name} exists but its node is stopped; starting it`
+            : `${name} exists but is not healthy (${health.detail}); recreating it`,
+        );
         return undefined;
       }
-      const node = await inspectContainer(controlPlaneContainer(name));
-      const published = node ? publishedHostPorts(node) : [];
+      const published = container ? publishedHostPorts(container) : [];
       const missing = hostPortsOf(cfg, region).filter((p) => !published.includes(p));
       if (missing.length) {
         throw new LabError(
@@ -80,9 +92,21 @@ function clusterStep(cfg: LabConfig, region: Region, opts: PlanOptions): Step {
       }
       return `exists and is healthy (${health.detail})`;
     },
-    exec: async (run) => {
-      if (replaceBroken) await exec(deleteClusterArgs(name));
-      await exec(createClusterArgs({ name, configFile: run.paths.kindConfig(region), wait: run.timeouts.clusterWait, image: opts.nodeImage }));
+    exec: async (run, io) => {
+      if (repair === 'start') {
+        await exec(startContainerArgs(node));
+        const deadline = Date.now() + run.timeouts.restartMs;
+        for (;;) {
+          const health = await nodesReady(kubeContext(region));
+          if (health.ready) return io.progress(`${name} is back (${health.detail})`);
+          if (Date.now() > deadline || run.signal.aborted) break;
+          await sleep(run.timeouts.pollMs);
+        }
+        io.progress(`${name} did not become Ready after a start; recreating it`);
+        repair = 'recreate';
+      }
+      if (repair === 'recreate') await exec(deleteClusterArgs(name));
+      await exec(create(run));
     },
   };
 }

@@ -27,6 +27,7 @@ export function makeRun(cfg: LabConfig, o: { dryRun: boolean; signal?: AbortSign
     signal: o.signal ?? new AbortController().signal,
     timeouts: {
       clusterWait: `${seconds(env, 'LAB_KIND_CLUSTER_WAIT_SECONDS', 180)}s`,
+      restartMs: seconds(env, 'LAB_KIND_RESTART_SECONDS', 90) * 1000,
       rollout: `${seconds(env, 'LAB_KIND_ROLLOUT_SECONDS', 300)}s`,
       keycloakRollout: `${seconds(env, 'LAB_KIND_KEYCLOAK_ROLLOUT_SECONDS', 600)}s`,
       readyMs: seconds(env, 'LAB_KIND_READY_SECONDS', 300) * 1000,

@@ -25,7 +25,7 @@ export interface KindRun {
   /** Made once per run, shared by every region. */
   tlsPair?: Promise<boolean>;
   signal: AbortSignal;
-  timeouts: { clusterWait: string; rollout: string; keycloakRollout: string; readyMs: number; pollMs: number };
+  timeouts: { clusterWait: string; restartMs: number; rollout: string; keycloakRollout: string; readyMs: number; pollMs: number };
 }
 
 export interface StepIo {

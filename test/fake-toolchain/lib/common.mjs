@@ -5,6 +5,7 @@
 // Environment:
 //   FAKE_STATE_DIR      required; state.json, calls.jsonl, servers/ live here
 //   FAKE_DELAY_MS       sleep this long in every call (the benchmark)
+//   FAKE_SLOW_ON / FAKE_SLOW_MS   …but this long in calls containing this text
 //   FAKE_FAIL_ON        fail calls whose "<tool> <args…>" contains this text
 //   FAKE_FAIL_TIMES     …this many times (default 1), counted across processes
 //   FAKE_DOCKER_DOWN=1  the Docker engine does not answer
@@ -127,6 +128,7 @@ export async function main(tool, impl) {
   const args = process.argv.slice(2);
   const line = `${tool} ${args.join(' ')}`;
   const entry = { tool, args, pid: process.pid, t: Date.now() };
+  if (process.env.FAKE_SLOW_ON && line.includes(process.env.FAKE_SLOW_ON)) callDelayMs = Number(process.env.FAKE_SLOW_MS ?? 1000);
   const pattern = process.env.FAKE_FAIL_ON;
   let fail = false;
   if (pattern && line.includes(pattern)) {
@@ -146,8 +148,10 @@ export async function main(tool, impl) {
   process.exit(code);
 }
 
+let callDelayMs = Number(process.env.FAKE_DELAY_MS ?? 0);
+
 /** The per-call delay; two-phase commands call it between their phases. */
-export const delay = () => sleep(Number(process.env.FAKE_DELAY_MS ?? 0));
+export const delay = () => sleep(callDelayMs);
 
 /** Kill a fake node server (it leads its own process group). */
 export function killServer(pid) {

@@ -22,7 +22,8 @@ function inspectJson(cluster, c) {
     {
       Id: createHash('sha256').update(cluster).digest('hex'),
       Name: `/${cluster}-control-plane`,
-      State: { Running: c.status === 'ready', Status: c.status === 'ready' ? 'running' : 'created' },
+      // A create interrupted half-way leaves a running node whose cluster never came up.
+      State: { Running: c.status !== 'stopped', Status: c.status === 'stopped' ? 'exited' : 'running' },
       Config: { Labels: { [LABEL]: cluster, 'io.x-k8s.kind.role': 'control-plane' } },
       HostConfig: { PortBindings: bindings },
       NetworkSettings: { Networks: { kind: { IPAddress: c.ip } } },
@@ -78,7 +79,7 @@ export async function docker(args) {
       const wantLabel = (flags.filter ?? []).map((f) => f.replace(/^label=/, '').split('=')[0]).find(Boolean);
       const lines = [];
       for (const [cluster, c] of Object.entries(s.clusters)) {
-        if (!flags.all && !flags.a && c.status !== 'ready') continue;
+        if (!flags.all && !flags.a && c.status === 'stopped') continue;
         const labels = { [LABEL]: cluster };
         if (wantLabel && !(wantLabel in labels)) continue;
         lines.push(goTemplate(flags.format ?? '{{.Names}}', { Names: `${cluster}-control-plane`, ID: cluster.slice(0, 12), Labels: labels }));
@@ -98,6 +99,30 @@ export async function docker(args) {
       }
       die(`fake docker exec: unsupported ${inner.join(' ')}`);
       return 1;
+    }
+    case 'stop':
+    case 'start': {
+      await delay();
+      const name = rest.find((a) => !a.startsWith('-'));
+      const found = containerOf(readState(), name);
+      if (!found) die(`Error response from daemon: No such container: ${name}`);
+      if (cmd === 'stop') {
+        await update((s) => {
+          killServer(s.clusters[found.cluster].serverPid);
+          Object.assign(s.clusters[found.cluster], { status: 'stopped', serverPid: undefined });
+        });
+      } else if (found.c.status === 'stopped') {
+        const { startNode } = await import('./kind.mjs');
+        const node = await startNode(found.cluster);
+        if (node.error) die(`Error response from daemon: driver failed programming external connectivity: ${node.error}`);
+        // Like a Docker restart: the node may come back with another address.
+        await update((s) => {
+          s.ipCounter = (s.ipCounter ?? 1) + 1;
+          Object.assign(s.clusters[found.cluster], { status: 'ready', serverPid: node.pid, ip: `172.18.0.${s.ipCounter}` });
+        });
+      }
+      out(`${name}\n`);
+      return 0;
     }
     case 'rm': {
       await delay();

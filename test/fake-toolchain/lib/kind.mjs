@@ -23,7 +23,8 @@ function validateConfig(cfg, name) {
   return problems;
 }
 
-async function startNode(name) {
+/** Start the node process for a cluster; resolves once it holds its ports (or failed to). */
+export async function startNode(name) {
   const statusFile = join(STATE_DIR, 'servers', `${name}.status`);
   mkdirSync(dirname(statusFile), { recursive: true });
   rmSync(statusFile, { force: true });

@@ -15,6 +15,7 @@ interface Step {
   run?: string;
   uses?: string;
   if?: string;
+  with?: Record<string, unknown>;
 }
 const wf = parse(readFileSync(join(REPO_ROOT, '.github', 'workflows', 'kind-e2e.yml'), 'utf8')) as {
   env: Record<string, string>;
