@@ -33,6 +33,7 @@ describe('kind down (fake toolchain)', () => {
     expect(up.code, up.stderr).toBe(0);
     // Someone else's kind cluster on the same Docker engine (no port mappings).
     expect(await tool('kind', ['create', 'cluster', '--name', 'someone-elses'])).toBe(0);
+    writeFileSync(join(lab.labState, 'tutorial.json'), '{"done":[1,2]}');
     // A process the lab recorded (what a port-forward would leave).
     const sleeper = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
     strays.push(sleeper.pid!);
@@ -51,7 +52,9 @@ describe('kind down (fake toolchain)', () => {
     await new Promise((r) => setTimeout(r, 200));
     nodePids.forEach((p) => expect(alive(p)).toBe(false));
     expect(alive(sleeper.pid!)).toBe(false);
-    expect(existsSync(lab.labState)).toBe(false);
+    expect(existsSync(join(lab.labState, 'kind'))).toBe(false);
+    expect(existsSync(join(lab.labState, 'secrets'))).toBe(false);
+    expect(existsSync(join(lab.labState, 'tutorial.json'))).toBe(true); // progress survives
     expect(down.stdout).toContain(`stopped pid ${sleeper.pid}`);
 
     const before = lab.calls().length;
@@ -63,6 +66,7 @@ describe('kind down (fake toolchain)', () => {
 
   it('removes a half-created lab cluster too (found by its container label)', async () => {
     // An up interrupted inside `kind create` leaves a node container but no ready cluster.
+    expect(Object.keys(lab.state().clusters)).toEqual(['someone-elses']);
     const file = join(lab.fakeState, 'state.json');
     const s = lab.state() as unknown as { clusters: Record<string, unknown> };
     s.clusters['bookstore-platform-ap-south'] = { status: 'creating', config: {}, ip: '172.18.0.9', images: [], namespaces: [], objects: {}, releases: {} };

@@ -15,16 +15,25 @@ import type { TargetOptions } from '../types.js';
 import { kindPaths } from './paths.js';
 import { readPidFiles, stopRecorded } from './processes.js';
 
+/** State files tied to the lab's current clusters and Keycloak, under $LAB_STATE_DIR. */
+const LAB_BOUND_STATE = ['secrets', 'tokens', 'breaks.json'];
+
 export async function down(cfg: LabConfig, opts: TargetOptions): Promise<number> {
   const ours = new Set(cfg.regions.map(clusterName));
   const paths = kindPaths();
   const everything = REGIONS.every((r) => cfg.regions.includes(r));
+  // The kind folder (all of it, or just these regions'). What belongs to the
+  // running lab (its secrets, cached tokens, break records) goes too unless
+  // the local target still uses it; tutorial progress stays.
+  const root = stateDir();
+  const shared = existsSync(join(root, 'local')) ? [] : LAB_BOUND_STATE.map((n) => join(root, n));
+  const stateToRemove = everything ? [paths.root, ...shared] : cfg.regions.map((r) => paths.region(r));
 
   if (opts.dryRun) {
     const plan = [
       ...[...ours].map((n) => ({ region: null, title: `delete kind cluster ${n} (if it exists)`, command: deleteClusterArgs(n) })),
       { region: null, title: 'stop processes recorded in pid files', command: ['kill', `<pids from ${paths.pidDir}>`] },
-      { region: null, title: 'remove lab state', command: ['rm', '-rf', everything ? paths.root : `${paths.root}/<region>`] },
+      { region: null, title: 'remove lab state', command: ['rm', '-rf', ...stateToRemove] },
     ];
     if (opts.json) printJson(plan);
     else plan.forEach((p) => info(`${p.title}\n  $ ${p.command.join(' ')}`));
@@ -56,15 +65,7 @@ export async function down(cfg: LabConfig, opts: TargetOptions): Promise<number>
   }
   if (!targets.length) log.push('no lab clusters to delete');
 
-  // State: the kind folder (all of it, or just these regions'); the shared
-  // secrets only when no other target keeps state beside them.
-  if (everything) {
-    rmSync(paths.root, { recursive: true, force: true });
-    const root = stateDir();
-    if (!existsSync(join(root, 'local'))) rmSync(root, { recursive: true, force: true });
-  } else {
-    for (const r of cfg.regions) rmSync(paths.region(r), { recursive: true, force: true });
-  }
+  for (const dir of stateToRemove) rmSync(dir, { recursive: true, force: true });
   log.push('removed lab state');
 
   if (opts.json) printJson({ ok: true, clustersDeleted: targets, actions: log });

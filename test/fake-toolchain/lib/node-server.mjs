@@ -198,6 +198,18 @@ async function main() {
   }
   writeFileSync(statusFile, 'ok');
   engine().catch(() => {}); // warm up while the cluster gets its charts
+  // A node container does not outlive its cluster: stop once the cluster is
+  // gone from the state (or the whole test dir is), or another node replaced us.
+  setInterval(() => {
+    let c;
+    try {
+      c = cluster();
+    } catch (e) {
+      if (e.code === 'ENOENT') process.exit(0);
+      return; // a torn read; try again
+    }
+    if (!c || (c.serverPid && c.serverPid !== process.pid)) process.exit(0);
+  }, 1000);
 }
 
 main();
