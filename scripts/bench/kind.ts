@@ -4,7 +4,11 @@
 // Budgets (issue 2): three regions take at most 1.3 × one region's wall
 // time, and image pulls equal the number of distinct images.
 //
-//   npx tsx scripts/bench/kind.ts            (BENCH_KIND_DELAY_MS, default 300)
+//   npx tsx scripts/bench/kind.ts            (BENCH_KIND_DELAY_MS, default 1000)
+// Real kind/helm calls take seconds; at 1 s the fakes' own start-up (~0.1 s of
+// CPU per call, five lanes sharing two cores) stays a small share, as the
+// orchestration's overhead is next to real tools. LAB_KIND_TEST_PORT_OFFSET
+// picks the host ports (default: the first free of 19000, 19500, 18500).
 import { join } from 'node:path';
 import { REGIONS, type Region } from '../core/config.js';
 import { run } from '../core/proc.js';
@@ -54,7 +58,7 @@ async function measure(regions: Region[], delayMs: number, offset: number): Prom
 }
 
 async function main(): Promise<number> {
-  const delayMs = Number(process.env.BENCH_KIND_DELAY_MS ?? 300);
+  const delayMs = Number(process.env.BENCH_KIND_DELAY_MS ?? 1000);
   const offset = await pickTestOffset();
   process.stdout.write(`kind lab:up on the fake toolchain, ${delayMs} ms per docker/kind/helm/kubectl call (offset ${offset}; not a real cluster)\n`);
   const one = await measure(['us-east'], delayMs, offset);
