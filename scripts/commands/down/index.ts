@@ -1,19 +1,4 @@
-// `lab down`: parse the common options, then hand over to the target.
-import { parse, configFrom } from '../../core/cli.js';
-import { loadTarget } from '../../targets/index.js';
+// `lab down`: remove only what the lab created.
+import { targetCommand } from '../../targets/command.js';
 
-const HELP = `usage: npm run lab:down -- [--target kind|local] [--regions a,b] [--dry-run] [--json]`;
-
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parse('down', argv, {});
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
-  const cfg = await configFrom(values, { quiet: Boolean(values.json) });
-  const target = await loadTarget(cfg.target);
-  return target.down(cfg, {
-    dryRun: Boolean(values['dry-run']),
-    json: Boolean(values.json),
-  });
-}
+export const run = targetCommand('down');

@@ -1,19 +1,4 @@
-// `lab status`: parse the common options, then hand over to the target.
-import { parse, configFrom } from '../../core/cli.js';
-import { loadTarget } from '../../targets/index.js';
+// `lab status`: health of every region, process and URL.
+import { targetCommand } from '../../targets/command.js';
 
-const HELP = `usage: npm run lab:status -- [--target kind|local] [--regions a,b] [--dry-run] [--json]`;
-
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parse('status', argv, {});
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
-  const cfg = await configFrom(values, { quiet: Boolean(values.json) });
-  const target = await loadTarget(cfg.target);
-  return target.status(cfg, {
-    dryRun: Boolean(values['dry-run']),
-    json: Boolean(values.json),
-  });
-}
+export const run = targetCommand('status');
