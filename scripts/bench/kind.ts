@@ -8,7 +8,7 @@
 // Real kind/helm calls take seconds; at 1 s the fakes' own start-up (~0.1 s of
 // CPU per call, five lanes sharing two cores) stays a small share, as the
 // orchestration's overhead is next to real tools. LAB_KIND_TEST_PORT_OFFSET
-// picks the host ports (default: the first free of 19000, 19500, 18500).
+// picks the host ports (default: the first free of 17000, 17500, 16500).
 import { join } from 'node:path';
 import { REGIONS, type Region } from '../core/config.js';
 import { run } from '../core/proc.js';

@@ -62,7 +62,7 @@ export interface FakeLab {
 }
 
 export interface FakeLabOptions {
-  /** LAB_PORT_OFFSET; the kind tests use 19000 (host ports 27080–29443). */
+  /** LAB_PORT_OFFSET; the kind tests use 17000 (host ports 25080–27443) unless pickTestOffset chose another. */
   offset?: number;
   delayMs?: number;
   env?: Record<string, string>;
@@ -101,7 +101,7 @@ export function makeFakeLab(opts: FakeLabOptions = {}): FakeLab {
     FAKE_DELAY_MS: String(opts.delayMs ?? 0),
     LAB_STATE_DIR: labState,
     LAB_CACHE_DIR: join(root, 'cache'),
-    LAB_PORT_OFFSET: String(opts.offset ?? 19000),
+    LAB_PORT_OFFSET: String(opts.offset ?? 17000),
     LAB_INOTIFY_DIR: inotifyDir,
     LAB_TARGET: 'kind',
     LAB_KIND_POLL_SECONDS: '0.2',
@@ -190,16 +190,16 @@ export function alive(pid: number): boolean {
 
 /**
  * The port offset for a kind test run: LAB_KIND_TEST_PORT_OFFSET, else the
- * first of 19000 (this suite's assigned offset, host ports 27080–29443),
- * 19500, 18500 whose host ports are all free right now. The shared local lab
- * of the integration suite (default offset 20000) holds 28080/28443/29080/
- * 29443, which 19000 would also need.
+ * first of 17000, 17500, 16500 whose host ports are all free right now. The
+ * `kind` vitest project runs beside the `integration` one, whose shared local
+ * lab holds offset 20000 (host ports 28080–30443); these ranges (24580–27943)
+ * never overlap it.
  */
 export async function pickTestOffset(): Promise<number> {
   const { makeConfig, REGIONS } = await import('../../scripts/core/config.js');
   const { tryBind } = await import('../../scripts/preflight/ports.js');
   if (process.env.LAB_KIND_TEST_PORT_OFFSET) return Number(process.env.LAB_KIND_TEST_PORT_OFFSET);
-  for (const offset of [19000, 19500, 18500]) {
+  for (const offset of [17000, 17500, 16500]) {
     const cfg = makeConfig({ target: 'kind', env: { LAB_PORT_OFFSET: String(offset) } });
     const ports = [cfg.keycloakPort, ...REGIONS.flatMap((r) => [cfg.ports[r].https, cfg.ports[r].http])];
     const busy = (await Promise.all(ports.map((p) => tryBind('127.0.0.1', p)))).some(Boolean);

@@ -84,7 +84,11 @@ export async function setup(project: TestProject): Promise<void> {
   }
   const offset = Number(process.env.LAB_TEST_PORT_OFFSET ?? 20000);
   stateDir = mkdtempSync(join(tmpdir(), 'bookstore-it-'));
-  env = { LAB_PORT_OFFSET: String(offset), LAB_STATE_DIR: stateDir, LAB_TARGET: 'local' };
+  // A 15 s JWKS refresh (the product default is 30 s) halves the tutorial's and
+  // the rotation tests' waits; every test reads the interval from the running
+  // gateways, so none depends on the value.
+  const jwksRefresh = process.env.LAB_JWKS_REFRESH_SECONDS ?? '15';
+  env = { LAB_PORT_OFFSET: String(offset), LAB_STATE_DIR: stateDir, LAB_TARGET: 'local', LAB_JWKS_REFRESH_SECONDS: jwksRefresh };
   const marker = join(tmpdir(), `bookstore-auth-lab-it-${offset}.statedir`);
   await downPrevious(marker);
   writeFileSync(marker, stateDir);

@@ -67,7 +67,7 @@ beforeAll(async () => {
 
 describe('kind up resumes after a failure at any step (fake toolchain)', async () => {
   // The plan for us-east alone covers all three lane kinds: host images, a region, Keycloak.
-  const probe = makeFakeLab({ offset: 19000 });
+  const probe = makeFakeLab({ offset: 17000 });
   const steps = pickSteps(await dryPlan(probe, 'us-east'));
   afterAll(() => probe.cleanup());
 

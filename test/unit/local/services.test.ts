@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,10 @@ let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'svc-test-'));
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  vi.unstubAllEnvs();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const env = () => ({ LAB_STATE_DIR: dir, LAB_PORT_OFFSET: '1000' });
 
@@ -40,6 +43,8 @@ describe('service specs', () => {
   });
 
   it('puts the backend next to Keycloak and every gateway on its region ports, all shifted by the offset', () => {
+    // The integration harness exports its own refresh interval; this test is about the default.
+    vi.stubEnv('LAB_JWKS_REFRESH_SECONDS', undefined);
     const cfg = makeConfig({ target: 'local', env: env() });
     const layout = localLayout(env());
     expect(backendPort(cfg)).toBe(9091);
