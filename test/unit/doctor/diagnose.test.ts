@@ -1,57 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync, createSign, type KeyObject } from 'node:crypto';
-import { parseAllDocuments } from 'yaml';
 import { makeConfig } from '../../../scripts/core/config.js';
 import { diagnose, type DoctorInput } from '../../../scripts/doctor/diagnose.js';
 import { formatReport, matchesPrediction } from '../../../scripts/doctor/format.js';
 import type { Jwks } from '../../../scripts/engine/types.js';
 import type { KubeDoc } from '../../../scripts/manifests/index.js';
+import { BASELINE as BASE, ISS, JWKS_URI } from '../tutorial/fakes.js';
 import { breakIssuer, dropAuthorizationPolicies, shadowingDenyAll } from '../../../scripts/tutorial/break/patches.js';
 
 const NOW = 1_800_000_000;
-const ISS = 'http://localhost:8090/realms/bookstore-platform';
-const JWKS_URI = 'http://127.0.0.1:8090/realms/bookstore-platform/protocol/openid-connect/certs';
 const cfg = makeConfig({ target: 'local', env: {} });
 
-const BASE = parseAllDocuments(`
-apiVersion: security.istio.io/v1
-kind: RequestAuthentication
-metadata: { name: storefront-keycloak, namespace: istio-system }
-spec:
-  selector: { matchLabels: { istio: ingressgateway } }
-  jwtRules:
-    - issuer: ${ISS}
-      jwksUri: ${JWKS_URI}
-      audiences: [storefront-web, admin-portal]
-      forwardOriginalToken: true
----
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: { name: allow-public-static, namespace: istio-system }
-spec:
-  selector: { matchLabels: { istio: ingressgateway } }
-  action: ALLOW
-  rules: [{ to: [{ operation: { methods: [GET, HEAD], paths: ["/static/*"] } }] }]
----
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: { name: require-jwt-api, namespace: istio-system }
-spec:
-  selector: { matchLabels: { istio: ingressgateway } }
-  action: ALLOW
-  rules:
-    - from: [{ source: { requestPrincipals: ["*"] } }]
-      to: [{ operation: { paths: ["/api/*"] } }]
-      when: [{ key: "request.auth.claims[tenant]", values: ["*"] }]
----
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: { name: deny-all, namespace: istio-system }
-spec:
-  selector: { matchLabels: { istio: ingressgateway } }
-  action: DENY
-  rules: [{ to: [{ operation: { notPaths: ["/api/*", "/static/*"] } }] }]
-`).map((d) => d.toJS() as KubeDoc);
 
 let key: KeyObject;
 let jwks: Jwks;

@@ -2,56 +2,20 @@
 // with the engine's validatePolicy like the local gateway does, gateway
 // answers decided by the engine from synthetic tokens. No network.
 import { generateKeyPairSync, createSign, type KeyObject } from 'node:crypto';
-import { parseAllDocuments } from 'yaml';
-import { makeConfig, type LabConfig, type Region } from '../../../scripts/core/config.js';
+import { issuerFor, jwksUriFor, makeConfig, PRIMARY_REALM, type LabConfig, type Region } from '../../../scripts/core/config.js';
 import { decide, loadPolicies, validatePolicy } from '../../../scripts/engine/index.js';
 import type { Jwks } from '../../../scripts/engine/types.js';
-import type { KubeDoc } from '../../../scripts/manifests/index.js';
+import { renderManifests, type KubeDoc } from '../../../scripts/manifests/index.js';
 import type { ClientMapper, GatewayView, KeyProviderInfo, LabServices, RealmAdmin } from '../../../scripts/tutorial/services.js';
 
-export const ISS = 'http://localhost:8090/realms/bookstore-platform';
-export const JWKS_URI = 'http://127.0.0.1:8090/realms/bookstore-platform/protocol/openid-connect/certs';
+const SHIPPED_CFG = makeConfig({ target: 'local', env: {} });
+export const ISS = issuerFor(SHIPPED_CFG, PRIMARY_REALM);
+export const JWKS_URI = jwksUriFor(SHIPPED_CFG, 'us-east', PRIMARY_REALM);
 
-export const BASELINE: KubeDoc[] = parseAllDocuments(`
-apiVersion: security.istio.io/v1
-kind: RequestAuthentication
-metadata: { name: storefront-keycloak, namespace: istio-system }
-spec:
-  selector: { matchLabels: { istio: ingressgateway } }
-  jwtRules:
-    - issuer: ${ISS}
-      jwksUri: ${JWKS_URI}
-      audiences: [storefront-web, admin-portal, kiosk-shortlived]
-      forwardOriginalToken: true
-      outputPayloadToHeader: x-jwt-payload
----
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: { name: allow-public-static, namespace: istio-system }
-spec:
-  selector: { matchLabels: { istio: ingressgateway } }
-  action: ALLOW
-  rules: [{ to: [{ operation: { methods: [GET, HEAD], paths: ["/static/*"] } }] }]
----
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: { name: require-jwt-api, namespace: istio-system }
-spec:
-  selector: { matchLabels: { istio: ingressgateway } }
-  action: ALLOW
-  rules:
-    - from: [{ source: { requestPrincipals: ["*"] } }]
-      to: [{ operation: { paths: ["/api/*"] } }]
-      when: [{ key: "request.auth.claims[tenant]", values: ["*"] }]
----
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: { name: deny-all, namespace: istio-system }
-spec:
-  selector: { matchLabels: { istio: ingressgateway } }
-  action: DENY
-  rules: [{ to: [{ operation: { notPaths: ["/api/*", "/static/*"] } }] }]
-`).map((d) => d.toJS() as KubeDoc);
+/** The shipped policies, rendered as the local target renders them: tests follow the real files. */
+export const BASELINE: KubeDoc[] = renderManifests(SHIPPED_CFG, 'us-east').filter(
+  (d) => d.kind === 'RequestAuthentication' || d.kind === 'AuthorizationPolicy',
+);
 
 interface Key {
   priv: KeyObject;
