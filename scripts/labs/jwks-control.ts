@@ -3,36 +3,20 @@
 // kind target) and nobody can force it. The local gateway has a control
 // channel (scripts/gateway/control.ts) on a unix socket whose path the local
 // target records in state.json: GET /jwks, POST /jwks/refresh[?restart=1].
-import { request } from 'node:http';
 import { JWKS_REFRESH_SECONDS, type LabConfig, type Region } from '../core/config.js';
+import { GatewayControl } from '../gateway/control-client.js';
 import { localLayout } from '../targets/local/layout.js';
 import { readState } from '../targets/local/state.js';
 import { join } from 'node:path';
 import type { JwksControl } from './types.js';
 
-interface ControlJwks {
-  refreshSeconds?: number;
-  fetches?: number;
-}
-
-/** One JSON call on the gateway's control socket; undefined when nothing answers. */
-function control(socketPath: string, method: 'GET' | 'POST', path: string): Promise<ControlJwks | undefined> {
-  return new Promise((resolve) => {
-    const req = request({ socketPath, method, path, timeout: 15_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          resolve(res.statusCode === 200 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as ControlJwks) : undefined);
-        } catch {
-          resolve(undefined);
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-    req.end();
-  });
+/** A lab only reports what the gateway says; a silent gateway is "unknown", not an error. */
+async function quietly<T>(f: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await f();
+  } catch {
+    return undefined;
+  }
 }
 
 export function kindJwksControl(): JwksControl {
@@ -47,17 +31,18 @@ export function kindJwksControl(): JwksControl {
 
 export function localJwksControl(env: NodeJS.ProcessEnv = process.env): JwksControl {
   const layout = localLayout(env);
-  const socketOf = (region: Region) => readState(layout)?.regions[region]?.adminSocket ?? join(layout.root, `gateway-${region}.sock`);
+  const gateway = (region: Region) =>
+    new GatewayControl(region, readState(layout)?.regions[region]?.adminSocket ?? join(layout.root, `gateway-${region}.sock`));
   return {
     async intervalSeconds(region) {
-      return (await control(socketOf(region), 'GET', '/jwks'))?.refreshSeconds ?? JWKS_REFRESH_SECONDS;
+      return (await quietly(() => gateway(region).jwks()))?.refreshSeconds ?? JWKS_REFRESH_SECONDS;
     },
     async refreshNow(region, opts = {}) {
-      const answer = await control(socketOf(region), 'POST', `/jwks/refresh${opts.restartTimer ? '?restart=1' : ''}`);
-      return answer !== undefined;
+      const g = gateway(region);
+      return (await quietly(() => (opts.restartTimer ? g.refreshJwks() : g.refreshJwksKeepTimer()))) !== undefined;
     },
     async fetchCount(region) {
-      return (await control(socketOf(region), 'GET', '/jwks'))?.fetches;
+      return (await quietly(() => gateway(region).jwks()))?.fetches;
     },
     describe: () => 'the local gateway re-fetches on its own interval; the lab can force it through the control socket (POST /jwks/refresh)',
   };

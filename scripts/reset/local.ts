@@ -13,7 +13,7 @@ import type { TargetOptions } from '../targets/types.js';
 import { securityDocs } from '../tutorial/break/patches.js';
 import { clearBreakState } from '../tutorial/break/state.js';
 import { clearProgress } from '../tutorial/progress.js';
-import { GatewayControl } from './gateway-control.js';
+import { GatewayControl } from '../gateway/control-client.js';
 import { recreateRealms } from './realms.js';
 import { ResetReport } from './report.js';
 

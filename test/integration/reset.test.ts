@@ -7,7 +7,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { PRIMARY_REALM } from '../../scripts/core/config.js';
 import { LabAdmin, baselineProviderNames } from '../../scripts/keycloak/admin.js';
 import { renderManifests, renderRealms } from '../../scripts/manifests/index.js';
-import { GatewayControl } from '../../scripts/reset/gateway-control.js';
+import { GatewayControl } from '../../scripts/gateway/control-client.js';
 import { securityDocs } from '../../scripts/tutorial/break/patches.js';
 import { loadBreakState } from '../../scripts/tutorial/break/state.js';
 import { makeLabServices } from '../../scripts/tutorial/lab-services.js';

@@ -2,7 +2,7 @@
 // policies and keys each one holds now, not what the files on disk say.
 import type { LabConfig, Region } from '../../core/config.js';
 import { renderManifests, type KubeDoc } from '../../manifests/index.js';
-import { GatewayControl } from '../../reset/gateway-control.js';
+import { GatewayControl } from '../../gateway/control-client.js';
 import { securityDocs } from '../break/patches.js';
 import type { GatewayView } from '../services.js';
 

@@ -11,7 +11,7 @@ import { makeConfig } from '../../../scripts/core/config.js';
 import { startGateway, type GatewayHandle } from '../../../scripts/gateway/index.js';
 import { controlHandler } from '../../../scripts/gateway/control.js';
 import { makeSelfSignedCert } from '../../../scripts/gateway/tls.js';
-import { GatewayControl } from '../../../scripts/reset/gateway-control.js';
+import { GatewayControl } from '../../../scripts/gateway/control-client.js';
 import * as h from '../engine/helpers.js';
 
 let gw: GatewayHandle;

@@ -1,4 +1,5 @@
-// Talking to a running local gateway: what policies and keys it holds NOW,
+// The client of the gateway's control channel (scripts/gateway/control.ts), used
+// by reset, the tutorial, doctor and the labs. Talking to a running local gateway: what policies and keys it holds NOW,
 // swapping its policies (a break, a reset) and forcing a JWKS refresh. The
 // gateway serves this on a unix socket in the lab's state dir, not on a TCP
 // port, so nothing a learner curls at the gateway can reach it (a real Istio
@@ -105,6 +106,15 @@ export class GatewayControl {
   async jwks(): Promise<ControlJwks> {
     try {
       return (await call<ControlJwks>(this.socketPath, 'GET', '/jwks')).json;
+    } catch (e) {
+      throw unreachable(this.region, e);
+    }
+  }
+
+  /** Fetch now and leave the refresh timer alone (a lab watching the natural schedule). */
+  async refreshJwksKeepTimer(): Promise<{ fetches: number }> {
+    try {
+      return (await call<{ fetches: number }>(this.socketPath, 'POST', '/jwks/refresh', {}, 15_000)).json;
     } catch (e) {
       throw unreachable(this.region, e);
     }
