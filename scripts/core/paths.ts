@@ -12,6 +12,13 @@ export const LABS_DIR = join(REPO_ROOT, 'labs');
 /** ../shared/reference when the project sits in the workplace; absent in a user's clone. */
 export const SHARED_REFERENCE_DIR = resolve(REPO_ROOT, '..', 'shared', 'reference');
 
+/**
+ * State tied to one running lab, under the state dir: its secrets, saved
+ * tokens, lab outputs and break records. `lab:down` removes them (unless the
+ * other target still runs on them); tutorial progress and logs stay.
+ */
+export const LAB_BOUND_STATE = ['secrets', 'tokens', 'labs', 'breaks.json'] as const;
+
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.LAB_STATE_DIR ?? join(REPO_ROOT, '.lab'));
 }

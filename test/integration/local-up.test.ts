@@ -5,6 +5,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { SignJWT } from 'jose';
 import { issuerFor, PRIMARY_REALM, REGIONS, type Region } from '../../scripts/core/config.js';
@@ -235,6 +236,8 @@ describe.skipIf(!lab)('local target with real Keycloak 24.0.5', () => {
       for (const p of ports) expect(await portFree(p), `port ${p}`).toBe(true);
       const layout = localLayout(env);
       for (const p of [layout.keycloakHome, layout.pids, layout.tls, layout.stateFile]) expect(existsSync(p), p).toBe(false);
+      // Secrets and saved tokens die with the lab; the next up makes new ones.
+      for (const n of ['secrets', 'tokens']) expect(existsSync(join(env.LAB_STATE_DIR!, n)), n).toBe(false);
       expect(readdirSync(layout.root).filter((n) => n.endsWith('.sock'))).toEqual([]);
       const again = await labCli(['down', '--target', 'local'], env);
       expect(again.exitCode).toBe(0);
@@ -244,6 +247,7 @@ describe.skipIf(!lab)('local target with real Keycloak 24.0.5', () => {
       const up = await labCli(['up', '--target', 'local', '--json'], env);
       expect(up.exitCode, up.stderr).toBe(0);
       state = JSON.parse(up.stdout) as LocalState;
+      secrets = readSecrets(env)!;
       await trustCurrentCert();
     }
     expect((await api('us-east', await token('admin-portal', user.demo))).status).toBe(200);

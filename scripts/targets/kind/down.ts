@@ -7,16 +7,13 @@ import { REGIONS, clusterName, type LabConfig } from '../../core/config.js';
 import { LabError } from '../../core/errors.js';
 import { info, printJson } from '../../core/log.js';
 import { run } from '../../core/proc.js';
-import { stateDir } from '../../core/paths.js';
+import { LAB_BOUND_STATE, stateDir } from '../../core/paths.js';
 import { startDockerFix } from '../../preflight/docker.js';
 import { dockerEngine, kindContainers, removeContainersArgs } from '../../tools/docker.js';
 import { deleteClusterArgs, kindClusters } from '../../tools/kind.js';
 import type { TargetOptions } from '../types.js';
 import { kindPaths } from './paths.js';
 import { readPidFiles, stopRecorded } from './processes.js';
-
-/** State files tied to the lab's current clusters and Keycloak, under $LAB_STATE_DIR. */
-const LAB_BOUND_STATE = ['secrets', 'tokens', 'breaks.json'];
 
 export async function down(cfg: LabConfig, opts: TargetOptions): Promise<number> {
   const ours = new Set(cfg.regions.map(clusterName));

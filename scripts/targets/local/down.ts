@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabConfig } from '../../core/config.js';
 import { info, printJson } from '../../core/log.js';
+import { LAB_BOUND_STATE, stateDir } from '../../core/paths.js';
 import type { TargetOptions } from '../types.js';
 import { localLayout } from './layout.js';
 import { pidAlive, withLock } from './lock.js';
@@ -83,10 +84,14 @@ export async function downLocal(_cfg: LabConfig, opts: TargetOptions): Promise<n
     }
     report.strays = straysOf(layout.root);
     if (report.strays.length) await killStrays(report.strays);
-    // Logs stay for a post-mortem; secrets (../secrets) stay so tokens and keys survive a down/up.
-    // The gateways' control sockets live in the lab root too (gateway-<region>.sock).
+    // Logs stay for a post-mortem. The gateways' control sockets live in the lab root too.
     const sockets = existsSync(layout.root) ? readdirSync(layout.root).filter((n) => n.endsWith('.sock')).map((n) => join(layout.root, n)) : [];
-    for (const p of [layout.keycloakHome, layout.pids, layout.tls, layout.stateFile, ...sockets]) {
+    // Secrets, saved tokens, lab outputs and break records belong to this lab
+    // (Keycloak's database is in memory, so nothing else holds them), unless
+    // a kind lab in the same state dir still runs on them.
+    const root = stateDir();
+    const labBound = existsSync(join(root, 'kind')) ? [] : LAB_BOUND_STATE.map((n) => join(root, n));
+    for (const p of [layout.keycloakHome, layout.pids, layout.tls, layout.stateFile, ...sockets, ...labBound]) {
       if (existsSync(p)) report.removed.push(p);
       rmSync(p, { recursive: true, force: true });
     }
@@ -107,6 +112,6 @@ export async function downLocal(_cfg: LabConfig, opts: TargetOptions): Promise<n
     info(`✔ ${s.name}: ${what}`);
   }
   if (report.strays.length) info(`✔ stopped ${report.strays.length} stray process(es) of this lab: ${report.strays.join(', ')}`);
-  if (report.removed.length) info(`✔ removed ${report.removed.join(', ')}; kept logs in ${layout.logs} and the Keycloak cache`);
+  if (report.removed.length) info(`✔ removed ${report.removed.join(', ')}; kept logs in ${layout.logs}, tutorial progress and the Keycloak cache`);
   return 0;
 }
