@@ -1,7 +1,7 @@
 // Preflight pieces with a stubbed process runner (no processes, no Docker):
 // version floors, inotify limits, port ownership, and that each failure
 // names its fix.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +13,15 @@ import { INOTIFY_FIX, inotifyCheck } from '../../../scripts/preflight/inotify.js
 import { portChecks } from '../../../scripts/preflight/ports.js';
 import { atLeast, parseVersion } from '../../../scripts/preflight/versions.js';
 
+const limitDirs: string[] = [];
+afterEach(() => {
+  for (const d of limitDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A stand-in for /proc/sys/fs/inotify, removed after each test. */
 function limits(watches: number, instances: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'inotify-'));
+  limitDirs.push(dir);
   writeFileSync(join(dir, 'max_user_watches'), `${watches}\n`);
   writeFileSync(join(dir, 'max_user_instances'), `${instances}\n`);
   return dir;
