@@ -33,8 +33,15 @@ export const forgedPayloadHeader: LabDefinition = {
     {
       kind: 'gateway',
       name: 'a forged x-jwt-payload on the public path, no token',
-      request: { path: '/static/index.html', headers: { 'x-jwt-payload': forged } },
-      expect: { status: 200, body: null },
+      request: { path: '/static/echo.json', headers: { 'x-jwt-payload': forged } },
+      expect: {
+        status: 200,
+        body: null,
+        checks: [
+          { what: 'the backend received no x-jwt-payload at all on the public path', at: 'receivedHeaders', lacks: 'x-jwt-payload' },
+          { what: 'so it decoded no claims', at: 'receivedJwtPayload', equals: null },
+        ],
+      },
     },
     {
       kind: 'gateway',
@@ -49,8 +56,8 @@ names) from every request it sees, public paths included, before it adds its own
 token. The first request proves the replacement on the wire: the backend, which echoes what it
 received, reports the realm's tenant and sub, not "evil-corp"/"attacker" (if the gateway had
 appended instead of replaced, the backend could not decode the header at all). The public
-request is served as usual; the catalog's static files do not echo headers, so that request
-shows the path stays open, while the stripping itself is the same jwt_authn step shown above.
+request needs no token and is served as usual, yet the backend's report (/static/echo.json)
+shows no x-jwt-payload arrived: the stripping happens on every path, not only where a token is required.
 The last request shows the header is not an identity either: no token, no principal, 403.`,
   facts: [FACTS.payloadHeader, FACTS.noTokenRbac],
 };

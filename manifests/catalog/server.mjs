@@ -44,18 +44,21 @@ async function serveStatic(res, rel) {
   }
 }
 
+/** What reached the backend: the labs read this to prove what the gateway let through. */
+function received(req) {
+  return {
+    receivedJwtPayload: decodePayload(req.headers['x-jwt-payload']),
+    receivedHeaders: Object.keys(req.headers).sort(),
+    receivedAuthorization: typeof req.headers.authorization === 'string',
+  };
+}
+
 const server = createServer((req, res) => {
   const path = new URL(req.url ?? '/', 'http://backend').pathname;
   if (path === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
-  if (path === '/api/books') {
-    const body = {
-      books: BOOKS,
-      receivedJwtPayload: decodePayload(req.headers['x-jwt-payload']),
-      receivedHeaders: Object.keys(req.headers).sort(),
-      receivedAuthorization: typeof req.headers.authorization === 'string',
-    };
-    return send(res, 200, 'application/json', JSON.stringify(body) + '\n');
-  }
+  if (path === '/api/books') return send(res, 200, 'application/json', JSON.stringify({ books: BOOKS, ...received(req) }) + '\n');
+  // The same report on the public path, where no token is needed to look.
+  if (path === '/static/echo.json') return send(res, 200, 'application/json', JSON.stringify(received(req)) + '\n');
   if (path.startsWith('/static/')) return void serveStatic(res, path.slice('/static/'.length));
   send(res, 404, 'text/plain', 'not found\n');
 });

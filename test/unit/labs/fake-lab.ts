@@ -127,18 +127,15 @@ export function parseCurl(argv: string[]): CurlCall & { bodyFile?: string; heade
 /** What manifests/catalog/server.mjs answers for a request that got through. */
 export function fakeBackend(path: string, headers: Record<string, string>): { status: number; body: string } {
   const p = new URL(path, 'http://backend').pathname;
-  if (p === '/api/books') {
-    let payload: unknown = null;
-    try {
-      payload = headers['x-jwt-payload'] ? JSON.parse(Buffer.from(headers['x-jwt-payload'], 'base64url').toString('utf8')) : null;
-    } catch {
-      payload = null;
-    }
-    return {
-      status: 200,
-      body: JSON.stringify({ books: [{ id: 'b-001' }], receivedJwtPayload: payload, receivedHeaders: Object.keys(headers).sort(), receivedAuthorization: 'authorization' in headers }) + '\n',
-    };
+  let payload: unknown = null;
+  try {
+    payload = headers['x-jwt-payload'] ? JSON.parse(Buffer.from(headers['x-jwt-payload'], 'base64url').toString('utf8')) : null;
+  } catch {
+    payload = null;
   }
+  const received = { receivedJwtPayload: payload, receivedHeaders: Object.keys(headers).sort(), receivedAuthorization: 'authorization' in headers };
+  if (p === '/api/books') return { status: 200, body: JSON.stringify({ books: [{ id: 'b-001' }], ...received }) + '\n' };
+  if (p === '/static/echo.json') return { status: 200, body: JSON.stringify(received) + '\n' };
   if (p === '/static/index.html') return { status: 200, body: '<!doctype html><title>bookstore</title>\n' };
   return { status: 404, body: 'not found\n' };
 }

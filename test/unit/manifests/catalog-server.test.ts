@@ -45,6 +45,16 @@ describe('catalog backend', () => {
     expect((body.books as unknown[]).length).toBeGreaterThan(0);
   });
 
+  it('gives the same report, without books, on the public path /static/echo.json', async () => {
+    const payload = { sub: 'u-2', tenant: 'acme-books' };
+    const res = await fetch(`${base}/static/echo.json`, { headers: { 'x-jwt-payload': Buffer.from(JSON.stringify(payload)).toString('base64url') } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body.receivedJwtPayload).toEqual(payload);
+    expect(body.receivedHeaders).toEqual(expect.arrayContaining(['x-jwt-payload']));
+    expect(body.books).toBeUndefined();
+  });
+
   it('reports null and false when the gateway forwarded nothing (or garbage)', async () => {
     const body = (await (await fetch(`${base}/api/books`, { headers: { 'x-jwt-payload': '%%%not-base64url-json' } })).json()) as Record<string, unknown>;
     expect(body.receivedJwtPayload).toBeNull();
