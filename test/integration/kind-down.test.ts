@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, isMutating, makeFakeLab, pickTestOffset, type FakeLab } from '../fake-toolchain/index.js';
+import { startTicksOf, writeRecord } from '../../scripts/targets/local/processes.js';
 
 let lab: FakeLab;
 const strays: number[] = [];
@@ -38,7 +39,15 @@ describe('kind down (fake toolchain)', () => {
     const sleeper = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
     strays.push(sleeper.pid!);
     mkdirSync(join(lab.labState, 'kind', 'pids'), { recursive: true });
-    writeFileSync(join(lab.labState, 'kind', 'pids', 'port-forward.pid'), JSON.stringify({ pid: sleeper.pid, command: 'sleep 300' }));
+    writeRecord(join(lab.labState, 'kind', 'pids'), {
+      name: 'port-forward',
+      pid: sleeper.pid!,
+      argv: ['sleep', '300'],
+      markers: ['sleep 300'],
+      startTicks: startTicksOf(sleeper.pid!),
+      log: '/dev/null',
+      startedAt: new Date().toISOString(),
+    });
 
     const nodePids = Object.entries(lab.state().clusters)
       .filter(([n]) => n.startsWith('bookstore-platform-'))

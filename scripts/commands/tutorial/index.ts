@@ -17,6 +17,7 @@ import { clearProgress, loadProgress, nextStepIndex, progressFile } from '../../
 import { listSteps, walk, type TutorialIO } from '../../tutorial/runner.js';
 import { rotateKey } from '../../tutorial/rotate.js';
 import { STEPS } from '../../tutorial/steps/index.js';
+import { decodeJwt } from '../../keycloak/tokens.js';
 
 const HELP = `usage: npm run tutorial -- [--list] [--step N [--only]] [--yes] [--reset-progress]
        npm run tutorial -- break <scenario> [--variant v] | break --list
@@ -61,6 +62,16 @@ function realmArg(v: string | undefined): RealmName {
   const realm = (v ?? PRIMARY_REALM) as RealmName;
   if (!(REALMS as readonly string[]).includes(realm)) throw new LabError(`unknown realm "${realm}"`, `realms: ${REALMS.join(', ')}`, 'npm run tutorial -- token --realm tenant-globex --user globex-user --client globex-portal', 2);
   return realm;
+}
+
+/** The kid of a token, or undefined when it is not a readable JWT. */
+function decodeKid(token: string): string | undefined {
+  try {
+    const kid = decodeJwt(token).header.kid;
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -175,7 +186,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     case 'wait-jwks': {
       if (!values.token) throw new LabError('wait-jwks needs --token', 'it waits until the gateways hold that token\'s kid', 'npm run tutorial -- wait-jwks --token "$NEW"', 2);
-      const kid = JSON.parse(Buffer.from(values.token.split('.')[0] ?? '', 'base64url').toString() || '{}').kid as string | undefined;
+      const kid = decodeKid(values.token);
       if (!kid) throw new LabError('the token has no kid', 'nothing to wait for', 'pass a token issued by Keycloak', 2);
       for (const region of cfg.regions) {
         const s = await waitForGatewayKid(lab, region, kid);

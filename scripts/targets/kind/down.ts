@@ -13,7 +13,9 @@ import { dockerEngine, kindContainers, removeContainersArgs } from '../../tools/
 import { deleteClusterArgs, kindClusters } from '../../tools/kind.js';
 import type { TargetOptions } from '../types.js';
 import { kindPaths } from './paths.js';
-import { readPidFiles, stopRecorded } from './processes.js';
+// One pid-record mechanism for the whole lab: identity-checked (command line
+// and start time), whole process group, SIGKILL after a grace period.
+import { readRecords, removeRecord, stopRecorded } from '../local/processes.js';
 
 export async function down(cfg: LabConfig, opts: TargetOptions): Promise<number> {
   const ours = new Set(cfg.regions.map(clusterName));
@@ -39,7 +41,17 @@ export async function down(cfg: LabConfig, opts: TargetOptions): Promise<number>
 
   const log: string[] = [];
   // Processes first: a port-forward into a cluster we delete would only complain.
-  for (const p of readPidFiles(paths.pidDir)) log.push(await stopRecorded(p));
+  for (const rec of readRecords(paths.pidDir)) {
+    const outcome = await stopRecorded(rec, 5_000);
+    removeRecord(paths.pidDir, rec.name);
+    log.push(
+      outcome === 'not-ours'
+        ? `pid ${rec.pid} now belongs to another program: left alone`
+        : outcome === 'not-running'
+          ? `pid ${rec.pid} already gone`
+          : `stopped pid ${rec.pid} (${rec.name})`,
+    );
+  }
 
   const { engine, error } = await dockerEngine();
   if (!engine) {

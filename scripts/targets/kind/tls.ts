@@ -6,7 +6,7 @@ import { makeSelfSignedCert } from '../../gateway/tls.js';
 import type { KindPaths } from './paths.js';
 
 export const TLS_HOSTS = ['localhost', '127.0.0.1'];
-/** A kind lab may live for months; the local target makes a fresh pair per `up`. */
+/** A kind lab may live for months; the local pair only lives until `lab:down`. */
 const TLS_DAYS = 825;
 
 /** Make the pair if it is missing. Returns true when it made one. */

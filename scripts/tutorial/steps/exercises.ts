@@ -6,6 +6,7 @@ import { audList } from '../../doctor/decode.js';
 import { scenario } from '../break/registry.js';
 import type { TutorialStep } from '../types.js';
 import { answerLine, ctx, curlLine, curlStatusLine, decodeLine, guarded, kc, npmLab, tokenCmd } from './common.js';
+import { decodeJwt } from '../../keycloak/tokens.js';
 
 const kidsOf = (jwks: { keys: Array<Record<string, unknown>> }) =>
   jwks.keys.filter((k) => k.use !== 'enc' && typeof k.kid === 'string').map((k) => k.kid as string);
@@ -65,7 +66,7 @@ export const irsaDiagnosis: TutorialStep = {
         c.fail(`kubectl create token: ${t.stderr.trim()}`);
         return;
       }
-      const claims = JSON.parse(Buffer.from(t.stdout.trim().split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+      const claims = decodeJwt(t.stdout.trim()).payload;
       c.that(claims.sub === `system:serviceaccount:${TENANT_NAMESPACE}:catalog-irsa-sa`, 'sub the trust policy must name', String(claims.sub));
       c.that(audList(claims).includes('sts.amazonaws.com'), 'aud', JSON.stringify(claims.aud));
       c.note(`issuer to register as the account's OIDC provider: ${String(claims.iss)}`);

@@ -5,6 +5,7 @@ import type { TutorialStep } from '../types.js';
 import { answerLine, ctx, curlLine, curlStatusLine, decodeLine, guarded, gw, kc, npmLab, tokenCmd } from './common.js';
 import { audList } from '../../doctor/decode.js';
 import { jwtRulesOf, policyNames } from './policy-facts.js';
+import { decodeJwt } from '../../keycloak/tokens.js';
 
 const KIND_ONLY_SA = 'the local target has no Kubernetes API, so there is no ServiceAccount to annotate. The manifest (manifests/40-catalog.yaml) is applied on kind; run this step there.';
 
@@ -100,7 +101,7 @@ export const getJwt: TutorialStep = {
   verify: ({ cfg, lab, region }) =>
     guarded(async (c) => {
       const token = await lab.token({ client: 'admin-portal', user: 'demo-user' });
-      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+      const claims = decodeJwt(token).payload;
       const iss = issuerFor(cfg, PRIMARY_REALM);
       c.that(claims.iss === iss, 'iss', String(claims.iss));
       const { value: docs } = await lab.view.policies(region);
@@ -219,7 +220,7 @@ export const irsaServiceAccount: TutorialStep = {
       c.that(ann['eks.amazonaws.com/audience'] === 'sts.amazonaws.com', 'audience annotation', ann['eks.amazonaws.com/audience'] ?? 'missing');
       const t = await lab.kubectl(region, ['-n', TENANT_NAMESPACE, 'create', 'token', 'catalog-irsa-sa', '--audience', 'sts.amazonaws.com']);
       if (t.exitCode === 0) {
-        const claims = JSON.parse(Buffer.from(t.stdout.trim().split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+        const claims = decodeJwt(t.stdout.trim()).payload;
         c.that(audList(claims).includes('sts.amazonaws.com'), 'projected token aud', JSON.stringify(claims.aud));
         c.that(claims.sub === `system:serviceaccount:${TENANT_NAMESPACE}:catalog-irsa-sa`, 'projected token sub', String(claims.sub));
       } else c.fail(`kubectl create token: ${t.stderr.trim()}`);
